@@ -1,0 +1,48 @@
+"""tinycnn: a small, readable deep-learning library for CNNs on NumPy (CPU) and CuPy (GPU).
+
+The public face: `Tensor`, factories, grad mode, seeding, gradient checking. Layers live
+in `tinycnn.nn`, functions in `tinycnn.functional`, optimizers in `tinycnn.optim`.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+
+from . import autograd, cuda, functional
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import DeviceError, get_default_dtype, manual_seed, set_default_dtype
+from .factory import (
+    arange, empty, eye, from_numpy, full, ones, ones_like, rand, randint, randn, tensor, zeros,
+    zeros_like,
+)
+from .functional import (
+    abs, add, argmax, argmin, cat, clamp, clip, div, exp, flatten, log, matmul, max, maximum,
+    mean, min, minimum, mul, neg, pad, permute, pow, reshape, sqrt, squeeze, stack, std, sub,
+    sum, transpose, unsqueeze, var, where,
+)
+from .gradcheck import GradcheckError, gradcheck
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+float16 = _np.float16
+float32 = _np.float32
+float64 = _np.float64
+int32 = _np.int32
+int64 = _np.int64
+uint8 = _np.uint8
+bool_ = _np.bool_
+long = _np.int64
+float = _np.float32  # noqa: A001  (torch.float is float32)
+double = _np.float64
+
+__all__ = [
+    "DeviceError", "Function", "GradcheckError", "Tensor", "abs", "add", "arange", "argmax",
+    "argmin", "autograd", "cat", "clamp", "clip", "cuda", "div", "empty", "enable_grad", "exp",
+    "eye", "flatten", "from_numpy", "full", "functional", "get_default_dtype", "gradcheck",
+    "is_grad_enabled", "log", "manual_seed", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mul", "neg", "no_grad", "ones", "ones_like", "pad", "permute", "pow", "rand",
+    "randint", "randn", "reshape", "set_default_dtype", "set_grad_enabled", "sqrt", "squeeze",
+    "stack", "std", "sub", "sum", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
+    "zeros_like",
+]

@@ -1,0 +1,152 @@
+"""Array backends: NumPy on the CPU, CuPy on the GPU.
+
+Every op asks its inputs for their array module (``xp = array_module(x)``) and then
+writes one piece of code for both devices. This file is the only place that knows
+CuPy exists; it is imported lazily so that ``import tinycnn`` stays fast and works
+on machines without CuPy.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+_default_dtype = np.dtype(np.float32)
+
+
+class DeviceError(RuntimeError):
+    """Raised when a device is unavailable or when arrays on two devices meet."""
+
+
+@functools.lru_cache(maxsize=None)
+def _cupy() -> ModuleType | None:
+    """The cupy module if it imports and sees a GPU, else None."""
+    try:
+        import cupy  # noqa: PLC0415  (optional dependency, imported on demand)
+
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            return None
+        return cupy
+    except Exception:  # ImportError, CUDA driver errors: no usable GPU either way
+        return None
+
+
+def cuda_available() -> bool:
+    """True when CuPy is installed and at least one CUDA device is visible."""
+    return _cupy() is not None
+
+
+def array_module(x: Any) -> ModuleType:
+    """``numpy`` or ``cupy``: the module that owns array ``x`` (NumPy for non-arrays)."""
+    if isinstance(x, np.ndarray) or type(x).__module__.split(".")[0] != "cupy":
+        return np
+    return _cupy() or np
+
+
+def device_of(x: Any) -> str:
+    """``"cpu"`` for NumPy arrays, ``"cuda"`` for CuPy arrays."""
+    return "cpu" if array_module(x) is np else "cuda"
+
+
+def normalize_device(device: Any) -> str:
+    """Accept ``None``/``"cpu"``/``"cuda"``/``"cuda:0"``/``"gpu"``; return ``"cpu"`` or ``"cuda"``.
+
+    Asking for CUDA on a machine without CuPy or a GPU raises a clear `DeviceError`.
+    """
+    if device is None:
+        return "cpu"
+    name = str(device).lower()
+    if name == "cpu":
+        return "cpu"
+    if name in ("cuda", "gpu") or name.startswith("cuda:"):
+        if not cuda_available():
+            raise DeviceError(
+                f"device={device!r} was requested but CUDA is not available: "
+                "install CuPy for your CUDA version (pip install 'tinycnn[cuda]') "
+                "and make sure a GPU is visible, or use device='cpu'"
+            )
+        return "cuda"
+    raise DeviceError(f"device must be 'cpu' or 'cuda', got {device!r}")
+
+
+def xp_for(device: str) -> ModuleType:
+    """The array module for a normalized device name."""
+    return np if device == "cpu" else _cupy()
+
+
+def to_device(x: Any, device: str) -> Any:
+    """Copy array ``x`` to ``device`` (no copy when it is already there)."""
+    device = normalize_device(device)
+    if device_of(x) == device:
+        return x
+    if device == "cpu":
+        return x.get()
+    return _cupy().asarray(x)
+
+
+def as_numpy(x: Any) -> np.ndarray:
+    """A NumPy view/copy of any array (CuPy arrays are copied to the host)."""
+    return x if isinstance(x, np.ndarray) else (x.get() if hasattr(x, "get") else np.asarray(x))
+
+
+# --- default dtype ---------------------------------------------------------------------
+
+def set_default_dtype(dtype: Any) -> None:
+    """Set the floating dtype used for Python floats and float64 input (float32 by default)."""
+    global _default_dtype
+    d = np.dtype(dtype)
+    if d.kind != "f":
+        raise TypeError(f"set_default_dtype expects a floating dtype, got {d}")
+    _default_dtype = d
+
+
+def get_default_dtype() -> np.dtype:
+    """The floating dtype new tensors get unless one is given."""
+    return _default_dtype
+
+
+# --- random numbers ----------------------------------------------------------------------
+# One generator per device. Everything the library draws (initialisation, dropout,
+# shuffling, augmentation) comes from here, so ``manual_seed`` makes a run repeatable.
+
+_rngs: dict[str, Any] = {"cpu": np.random.default_rng()}
+_seed: int | None = None
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every generator tinycnn draws from, on the CPU and (if present) the GPU."""
+    global _seed
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"manual_seed expects an int seed, got {type(seed).__name__}")
+    _seed = int(seed)
+    _rngs.clear()
+    _rngs["cpu"] = np.random.default_rng(_seed)
+    # the GPU generator is created lazily from the same seed (see rng()).
+
+
+def rng(device: str = "cpu") -> Any:
+    """The random generator of ``device``: a ``numpy.random.Generator`` or CuPy's."""
+    gen = _rngs.get(device)
+    if gen is None:
+        cp = _cupy()
+        if cp is None:
+            raise DeviceError("no CUDA device for a CUDA random generator")
+        gen = cp.random.default_rng(_seed)
+        _rngs[device] = gen
+    return gen
+
+
+def get_rng_state() -> str:
+    """The CPU generator's state as a JSON string (it goes into checkpoints)."""
+    return json.dumps(_rngs["cpu"].bit_generator.state)
+
+
+def set_rng_state(state: str) -> None:
+    """Restore the CPU generator from `get_rng_state`'s string."""
+    gen = np.random.default_rng()
+    gen.bit_generator.state = json.loads(state)
+    _rngs["cpu"] = gen

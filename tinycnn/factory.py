@@ -1,0 +1,148 @@
+"""Ways to make tensors: ``tensor``, ``zeros``, ``randn``, ... (PyTorch's names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .tensor import Tensor
+
+
+def _shape(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, (int, np.integer)) or s < 0:
+            raise ValueError(f"size must be non-negative ints, got {size}")
+    return tuple(int(s) for s in size)
+
+
+def _float(dtype: Any) -> np.dtype:
+    return backend.get_default_dtype() if dtype is None else np.dtype(dtype)
+
+
+def _make(arr: Any, requires_grad: bool) -> Tensor:
+    return Tensor(arr, requires_grad=requires_grad)
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (list, number, NumPy/CuPy array or Tensor).
+
+    Python floats and float64 arrays become the default dtype (float32) unless ``dtype``
+    is given; ints become int64, bools stay bool.
+    """
+    dev = backend.normalize_device(device) if device is not None else None
+    if isinstance(data, Tensor):
+        data = data.data
+    src_xp = backend.array_module(data)
+    if src_xp is np:
+        arr = np.array(data, copy=True)
+    else:
+        arr = data.copy()
+    if arr.dtype == object:
+        raise TypeError(f"tensor(): could not make a numeric array from {type(data).__name__}")
+    if dtype is not None:
+        arr = arr.astype(np.dtype(dtype), copy=False)
+    elif arr.dtype == np.float64:  # Python floats and float64 arrays
+        arr = arr.astype(backend.get_default_dtype())
+    if dev is not None:
+        arr = backend.to_device(arr, dev)
+    return _make(arr, requires_grad)
+
+
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor sharing memory with NumPy array ``a`` (dtype kept, as in PyTorch)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(a).__name__}")
+    return Tensor(a)
+
+
+def _xp(device: Any) -> Any:
+    return backend.xp_for(backend.normalize_device(device))
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros."""
+    return _make(_xp(device).zeros(_shape(size), dtype=_float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones."""
+    return _make(_xp(device).ones(_shape(size), dtype=_float(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: float, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value``."""
+    if dtype is None and isinstance(fill_value, (bool, np.bool_)):
+        dtype = np.bool_
+    elif dtype is None and isinstance(fill_value, (int, np.integer)):
+        dtype = np.int64
+    size = size if isinstance(size, (tuple, list)) else (size,)
+    return _make(_xp(device).full(_shape((size,)), fill_value, dtype=_float(dtype)),
+                 requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor (fast; fill it before reading)."""
+    return _make(_xp(device).empty(_shape(size), dtype=_float(dtype)), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``t``'s shape, dtype and device."""
+    xp = backend.array_module(t.data)
+    return _make(xp.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``t``'s shape, dtype and device."""
+    xp = backend.array_module(t.data)
+    return _make(xp.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive): int64 for ints, else the float default."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be non-zero")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else backend.get_default_dtype()
+    return _make(_xp(device).arange(start, end, step, dtype=dtype), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The ``n x m`` identity matrix."""
+    return _make(_xp(device).eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1) from tinycnn's seeded generator."""
+    dev = backend.normalize_device(device)
+    arr = backend.rng(dev).random(_shape(size), dtype=np.float64).astype(_float(dtype))
+    return _make(arr, requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from tinycnn's seeded generator."""
+    dev = backend.normalize_device(device)
+    arr = backend.rng(dev).standard_normal(_shape(size), dtype=np.float64).astype(_float(dtype))
+    return _make(arr, requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.int64,
+            device: Any = None) -> Tensor:
+    """Random integers in [low, high) (``randint(high, size=...)`` means low = 0)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    dev = backend.normalize_device(device)
+    size = size if isinstance(size, (tuple, list)) else (size,)
+    arr = backend.rng(dev).integers(low, high, size=_shape((tuple(size),)))
+    return _make(arr.astype(dtype), False)

@@ -1,0 +1,296 @@
+"""Shape ops: reshape, transpose, squeeze, expand, cat/stack, pad, indexing, device moves.
+
+These move or copy values without changing them, so every backward is the inverse
+movement of the gradient (reshape back, transpose back, scatter back, slice back).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .reduction import normalize_dims
+
+
+def _sizes(args: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return tuple(args)
+
+
+def _dim(d: int, ndim: int, name: str = "dim") -> int:
+    (d,) = normalize_dims(d, ndim, name)
+    return d
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.inverse = tuple(np.argsort(axes))
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.transpose(ctx.inverse), None
+
+
+class BroadcastTo(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return backend.array_module(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .elementwise import unbroadcast  # noqa: PLC0415
+
+        return unbroadcast(g, ctx.shape), None
+
+
+class Concat(Function):
+    """Concatenate along ``axis``; backward slices the gradient back into pieces."""
+
+    @staticmethod
+    def forward(ctx, axis, *xs):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1].tolist()
+        return backend.array_module(xs[0]).concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = backend.array_module(g)
+        return (None, *xp.split(g, ctx.bounds, axis=ctx.axis))
+
+
+class Pad(Function):
+    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis."""
+
+    @staticmethod
+    def forward(ctx, x, widths, value):
+        ctx.slices = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
+        return backend.array_module(x).pad(x, widths, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g[ctx.slices], None, None
+
+
+class GetItem(Function):
+    """``x[index]``; the gradient is scattered back (summed where an index repeats)."""
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.shape, ctx.index = x.shape, index
+        ctx.advanced = _is_advanced(index)
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = backend.array_module(g)
+        gx = xp.zeros(ctx.shape, dtype=g.dtype)
+        if ctx.advanced:
+            scatter_add(gx, ctx.index, g)
+        else:
+            gx[ctx.index] = g
+        return gx, None
+
+
+def scatter_add(target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` where repeated indices add up (NumPy's ``add.at``)."""
+    if backend.array_module(target) is np:
+        np.add.at(target, index, values)
+    else:
+        import cupyx  # noqa: PLC0415
+
+        cupyx.scatter_add(target, index, values)
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(i, "shape") and getattr(i, "ndim", 0) > 0 or isinstance(i, list)
+               for i in items)
+
+
+class ToDevice(Function):
+    @staticmethod
+    def forward(ctx, x, device):
+        ctx.src = backend.device_of(x)
+        return backend.to_device(x, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return backend.to_device(g, ctx.src), None
+
+
+# --- public functions -------------------------------------------------------------------
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """``x`` with a new shape of the same number of elements (one entry may be -1)."""
+    shape = tuple(int(s) for s in _sizes(shape))
+    n = x.numel()
+    known = int(np.prod([s for s in shape if s != -1]))
+    if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
+        -1 in shape and (known == 0 or n % known)
+    ) or (-1 not in shape and known != n):
+        raise ValueError(f"reshape: shape {shape} is invalid for a tensor of shape {x.shape} "
+                         f"({n} elements)")
+    if shape == x.shape:
+        return x
+    return Reshape.apply(x, shape)
+
+
+view = reshape
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge dims ``start_dim..end_dim`` into one (``flatten(x, 1)`` keeps the batch dim)."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = _dim(start_dim, x.ndim, "start_dim"), _dim(end_dim, x.ndim, "end_dim")
+    if s > e:
+        raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim ({end_dim})")
+    shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
+    return reshape(x, shape)
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    """Reorder the dimensions: ``permute(x, 0, 2, 3, 1)`` turns NCHW into NHWC."""
+    dims = _sizes(dims)
+    if len(dims) != x.ndim:
+        raise ValueError(f"permute: expected {x.ndim} dims for shape {x.shape}, got {dims}")
+    normalize_dims(dims, x.ndim)  # raises on out-of-range or repeated dims
+    axes = tuple(int(d) % max(x.ndim, 1) for d in dims)
+    return Permute.apply(x, axes)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swap two dimensions."""
+    a, b = _dim(dim0, x.ndim, "dim0"), _dim(dim1, x.ndim, "dim1")
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return Permute.apply(x, tuple(axes))
+
+
+def squeeze(x: Tensor, dim: Any = None) -> Tensor:
+    """Remove size-1 dims (all of them, or only ``dim`` if it has size 1)."""
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    dims = normalize_dims(dim, x.ndim)
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """Insert a size-1 dim at ``dim`` (``-1`` appends one)."""
+    d = _dim(dim, x.ndim + 1)
+    return reshape(x, x.shape[:d] + (1,) + x.shape[d:])
+
+
+def broadcast_to(x: Tensor, shape: Any) -> Tensor:
+    """A broadcast view of ``x`` with ``shape``; the gradient is summed back."""
+    shape = tuple(int(s) for s in _sizes((shape,)))
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        ok = np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}")
+    return x if shape == x.shape else BroadcastTo.apply(x, shape)
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """PyTorch's ``expand``: like `broadcast_to`, where -1 keeps a dimension's size."""
+    sizes = _sizes(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {sizes} has fewer dims than the tensor's shape {x.shape}")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    return broadcast_to(x, shape)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate tensors along ``dim`` (all other dims must match)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: element {i} is a {type(t).__name__}, expected a Tensor")
+        if t.ndim != ref.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref.shape))
+                                     if k != d):
+            raise ValueError(f"cat: tensor {i} has shape {t.shape}, incompatible with "
+                             f"{ref.shape} for concatenation along dim {dim}")
+    return Concat.apply(d, *tensors)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Stack equal-shaped tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shape = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {shape}")
+    d = _dim(dim, len(shape) + 1)
+    return cat([unsqueeze(t, d) for t in tensors], d)
+
+
+def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """PyTorch's ``F.pad``: ``pad=(left, right, top, bottom, ...)``, last dim first."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected an even number of at most {2 * x.ndim} values, "
+                         f"got {pad}")
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: padding must be non-negative, got {pad}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return Pad.apply(x, tuple(widths), value)
+
+
+def getitem(x: Tensor, index: Any) -> Tensor:
+    """``x[index]``: basic slicing and integer/boolean array indexing, with gradient."""
+    items = index if isinstance(index, tuple) else (index,)
+    xp = backend.array_module(x.data)
+    clean = []
+    for i in items:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = xp.asarray(i)
+        if hasattr(i, "dtype") and getattr(i, "ndim", 0) > 0 and i.dtype.kind not in "iub":
+            raise IndexError(f"tensors used as indices must be integer or boolean, got {i.dtype}")
+        clean.append(i)
+    index = tuple(clean) if isinstance(index, tuple) else clean[0]
+    try:
+        return GetItem.apply(x, index)
+    except IndexError as e:
+        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+
+
+def to_device(x: Tensor, device: str) -> Tensor:
+    """``x`` on ``device`` (differentiable: the gradient moves back)."""
+    return x if x.device == device else ToDevice.apply(x, device)

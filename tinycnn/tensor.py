@@ -1,0 +1,433 @@
+"""`Tensor`: an array (NumPy or CuPy) plus what autograd needs to differentiate it.
+
+A tensor holds ``data`` (the raw array), ``grad`` (a Tensor or None), ``requires_grad``
+and, when an op made it while recording, ``_ctx``: the graph node of that op (see
+`tinycnn.autograd`). All arithmetic is delegated to the differentiable functions in
+`tinycnn.functional`; this file only gives them Python's operators and PyTorch's
+method names.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from . import backend
+
+
+class Tensor:
+    """A multi-dimensional array that can record the ops applied to it.
+
+    Build one with `tinycnn.tensor(...)` or a factory (`tinycnn.zeros`, ...). Shapes
+    follow NumPy/PyTorch conventions; images are NCHW.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_index", "__weakref__")
+    __array_priority__ = 1000  # numpy_scalar * tensor -> Tensor.__rmul__
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        xp = backend.array_module(data)
+        if not hasattr(data, "dtype") or not hasattr(data, "shape"):
+            data = xp.asarray(data)
+        self.data = data
+        self.grad: Tensor | None = None
+        self._ctx = None
+        self._out_index = 0
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, data: Any, requires_grad: bool) -> "Tensor":
+        """Fast constructor for arrays the library made itself (no checks)."""
+        t = object.__new__(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._ctx = None
+        t._out_index = 0
+        return t
+
+    # --- attributes ----------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user made (not the output of a recorded op)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Any:
+        """The graph node (ctx) of the op that made this tensor, or None for a leaf."""
+        return self._ctx
+
+    @property
+    def T(self) -> "Tensor":
+        """The tensor with its dimensions reversed (the transpose of a matrix)."""
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape (as in PyTorch, ``size()`` is a method), or its length along ``dim``."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return int(self.data.size)
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        body = np.array2string(backend.as_numpy(self.data), separator=", ", precision=4,
+                               prefix="tensor(")
+        extra = ""
+        if self.dtype != backend.get_default_dtype() and self.dtype.kind == "f":
+            extra += f", dtype={self.dtype}"
+        if self.device != "cpu":
+            extra += f", device='{self.device}'"
+        if self._ctx is not None:
+            extra += f", grad_fn=<{self._ctx.fn.__name__}>"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.kind not in "iub":
+            raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
+        return int(self.item())
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        for i in range(len(self)):
+            yield self[i]
+
+    __hash__ = object.__hash__  # comparisons return tensors, identity stays the hash
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = backend.as_numpy(self.data)
+        return a if dtype is None else a.astype(dtype)
+
+    # --- autograd ------------------------------------------------------------------------
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Compute the gradient of this tensor w.r.t. every leaf that requires grad.
+
+        ``grad`` defaults to 1 for a one-element tensor; pass a tensor or array of this
+        tensor's shape otherwise. Gradients add up in the leaves' ``.grad``.
+        """
+        from .autograd import run_backward  # noqa: PLC0415
+
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn: "
+                "create leaves with requires_grad=True (and not under no_grad())"
+            )
+        xp = backend.array_module(self.data)
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for one-element outputs; this "
+                    f"tensor has shape {self.shape}: pass backward(grad) of that shape"
+                )
+            g = xp.ones(self.data.shape, dtype=self.dtype)
+        else:
+            g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+            if tuple(g.shape) != self.shape:
+                raise ValueError(
+                    f"backward: grad must have the tensor's shape {self.shape}, got "
+                    f"{tuple(g.shape)}"
+                )
+        run_backward(self, g, retain_graph=retain_graph)
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph (shares memory, as in PyTorch)."""
+        return Tensor._wrap(self.data, False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place (only on leaves, and only for float tensors)."""
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise TypeError(
+                f"only floating point tensors can require gradients, got dtype {self.dtype}"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise RuntimeError("requires_grad_(False) is only allowed on leaf tensors; "
+                               "use .detach() to cut a tensor from the graph")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def zero_(self) -> "Tensor":
+        """Fill with zeros in place (no graph)."""
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value: float) -> "Tensor":
+        """Fill with ``value`` in place (no graph)."""
+        self.data[...] = value
+        return self
+
+    def copy_(self, src: Any) -> "Tensor":
+        """Copy ``src`` (same shape, any device) into this tensor in place (no graph)."""
+        arr = src.data if isinstance(src, Tensor) else src
+        arr = backend.to_device(backend.array_module(arr).asarray(arr), self.device)
+        if tuple(arr.shape) != self.shape:
+            raise ValueError(f"copy_: expected shape {self.shape}, got {tuple(arr.shape)}")
+        self.data[...] = arr
+        return self
+
+    # --- conversion ----------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shares memory on the CPU; copied from the GPU)."""
+        return backend.as_numpy(self.data)
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
+        return self.data.reshape(()).item() if self.device == "cpu" else self.numpy().item()
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``; differentiable."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, str) or a is None:
+                device = a
+            else:
+                dtype = a
+        out = self
+        if device is not None:
+            out = shape_ops.to_device(out, backend.normalize_device(device))
+        if dtype is not None and np.dtype(dtype) != out.dtype:
+            out = elementwise.cast(out, np.dtype(dtype))
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self) -> "Tensor":
+        return self.to("cuda")
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    def long(self) -> "Tensor":
+        return self.to(np.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(np.int32)
+
+    def bool(self) -> "Tensor":
+        return self.to(np.bool_)
+
+    def type(self, dtype: Any) -> "Tensor":
+        return self.to(dtype)
+
+    # --- operators (differentiable; see tinycnn.functional) -------------------------------
+    def __add__(self, o: Any) -> "Tensor":
+        return elementwise.add(self, o)
+
+    def __radd__(self, o: Any) -> "Tensor":
+        return elementwise.add(o, self)
+
+    def __sub__(self, o: Any) -> "Tensor":
+        return elementwise.sub(self, o)
+
+    def __rsub__(self, o: Any) -> "Tensor":
+        return elementwise.sub(o, self)
+
+    def __mul__(self, o: Any) -> "Tensor":
+        return elementwise.mul(self, o)
+
+    def __rmul__(self, o: Any) -> "Tensor":
+        return elementwise.mul(o, self)
+
+    def __truediv__(self, o: Any) -> "Tensor":
+        return elementwise.div(self, o)
+
+    def __rtruediv__(self, o: Any) -> "Tensor":
+        return elementwise.div(o, self)
+
+    def __pow__(self, o: Any) -> "Tensor":
+        return elementwise.pow(self, o)
+
+    def __rpow__(self, o: Any) -> "Tensor":
+        return elementwise.pow(o, self)
+
+    def __matmul__(self, o: Any) -> "Tensor":
+        return elementwise.matmul(self, o)
+
+    def __rmatmul__(self, o: Any) -> "Tensor":
+        return elementwise.matmul(o, self)
+
+    def __neg__(self) -> "Tensor":
+        return elementwise.neg(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return elementwise.abs(self)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return shape_ops.getitem(self, index)
+
+    # comparisons: no gradient, boolean result
+    def __eq__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return elementwise.compare("eq", self, o)
+
+    def __ne__(self, o: Any) -> "Tensor":  # type: ignore[override]
+        return elementwise.compare("ne", self, o)
+
+    def __lt__(self, o: Any) -> "Tensor":
+        return elementwise.compare("lt", self, o)
+
+    def __le__(self, o: Any) -> "Tensor":
+        return elementwise.compare("le", self, o)
+
+    def __gt__(self, o: Any) -> "Tensor":
+        return elementwise.compare("gt", self, o)
+
+    def __ge__(self, o: Any) -> "Tensor":
+        return elementwise.compare("ge", self, o)
+
+    def eq(self, o: Any) -> "Tensor":
+        return elementwise.compare("eq", self, o)
+
+    # --- methods with PyTorch's names ----------------------------------------------------
+    def add(self, o: Any) -> "Tensor":
+        return elementwise.add(self, o)
+
+    def sub(self, o: Any) -> "Tensor":
+        return elementwise.sub(self, o)
+
+    def mul(self, o: Any) -> "Tensor":
+        return elementwise.mul(self, o)
+
+    def div(self, o: Any) -> "Tensor":
+        return elementwise.div(self, o)
+
+    def pow(self, o: Any) -> "Tensor":
+        return elementwise.pow(self, o)
+
+    def neg(self) -> "Tensor":
+        return elementwise.neg(self)
+
+    def matmul(self, o: Any) -> "Tensor":
+        return elementwise.matmul(self, o)
+
+    def exp(self) -> "Tensor":
+        return elementwise.exp(self)
+
+    def log(self) -> "Tensor":
+        return elementwise.log(self)
+
+    def sqrt(self) -> "Tensor":
+        return elementwise.sqrt(self)
+
+    def abs(self) -> "Tensor":
+        return elementwise.abs(self)
+
+    def clip(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+        return elementwise.clip(self, min, max)
+
+    clamp = clip
+
+    def maximum(self, o: Any) -> "Tensor":
+        return elementwise.maximum(self, o)
+
+    def minimum(self, o: Any) -> "Tensor":
+        return elementwise.minimum(self, o)
+
+    def sum(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return reduction.sum(self, dim, keepdim, **kw)
+
+    def mean(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return reduction.mean(self, dim, keepdim, **kw)
+
+    def max(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
+        return reduction.max(self, dim, keepdim, **kw)
+
+    def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
+        return reduction.min(self, dim, keepdim, **kw)
+
+    def var(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return reduction.var(self, dim, keepdim=keepdim, **kw)
+
+    def std(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return reduction.std(self, dim, keepdim=keepdim, **kw)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return reduction.argmax(self, dim, keepdim, **kw)
+
+    def argmin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+        return reduction.argmin(self, dim, keepdim, **kw)
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        return shape_ops.reshape(self, *shape)
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return shape_ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        return shape_ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> "Tensor":
+        return shape_ops.permute(self, *dims)
+
+    def squeeze(self, dim: Any = None) -> "Tensor":
+        return shape_ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return shape_ops.unsqueeze(self, dim)
+
+    def expand(self, *sizes: Any) -> "Tensor":
+        return shape_ops.expand(self, *sizes)
+
+    def broadcast_to(self, shape: Any) -> "Tensor":
+        return shape_ops.broadcast_to(self, shape)
+
+    def contiguous(self) -> "Tensor":
+        return self
+
+
+from .functional import elementwise, reduction  # noqa: E402  (they import Tensor)
+from .functional import shape as shape_ops  # noqa: E402
