@@ -25,6 +25,31 @@ from .tensor import Tensor
 
 __version__ = "0.1.0"
 
+# Heavier parts load on first use, so ``import tinycnn`` stays fast (matplotlib, sklearn,
+# numba are only imported by the modules that need them).
+_LAZY = {
+    "nn": ("tinycnn.nn", None), "optim": ("tinycnn.optim", None),
+    "data": ("tinycnn.data", None), "models": ("tinycnn.models", None),
+    "train": ("tinycnn.train", None), "plot": ("tinycnn.plot", None),
+    "sklearn": ("tinycnn.sklearn", None), "io": ("tinycnn.io", None),
+    "kernels": ("tinycnn.kernels", None),
+    "summary": ("tinycnn.nn.summary", "summary"),
+    "save": ("tinycnn.io", "save"), "load": ("tinycnn.io", "load"),
+}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'tinycnn' has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    module, attr = _LAZY[name]
+    value = importlib.import_module(module)
+    value = value if attr is None else getattr(value, attr)
+    globals()[name] = value
+    return value
+
+
 float16 = _np.float16
 float32 = _np.float32
 float64 = _np.float64
@@ -44,5 +69,6 @@ __all__ = [
     "minimum", "mul", "neg", "no_grad", "ones", "ones_like", "pad", "permute", "pow", "rand",
     "randint", "randn", "reshape", "set_default_dtype", "set_grad_enabled", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
-    "zeros_like",
+    "zeros_like", "nn", "optim", "data", "models", "train", "plot", "sklearn", "io", "summary",
+    "save", "load",
 ]
