@@ -1,7 +1,7 @@
 """The autograd core: `Function`, its context, grad mode, and the backward graph walk.
 
 A differentiable op is a subclass of `Function` with two static methods that work on raw
-arrays (NumPy or CuPy), exactly like ``torch.autograd.Function``::
+arrays (NumPy or CuPy), with the same contract as ``torch.autograd.Function``::
 
     class Square(Function):
         @staticmethod
@@ -16,61 +16,90 @@ arrays (NumPy or CuPy), exactly like ``torch.autograd.Function``::
     y = Square.apply(t)                 # t, y: Tensors
 
 ``apply`` unwraps tensors, runs ``forward`` and wraps the result. When grad mode is on and
-an input requires grad, it also records a `Node` (this ctx) that points at the nodes
-which made its inputs. ``Tensor.backward`` walks these nodes in reverse topological order
-with an explicit stack (no recursion), so a chain of any depth works.
+an input requires grad, the ctx becomes a node of the graph: it remembers where each
+input came from (the node that made it, or the leaf tensor itself). ``Tensor.backward``
+walks these nodes from the loss towards the leaves, running each node's ``backward`` only
+after every node that used its output has sent its gradient back (a topological order,
+found with explicit stacks: no recursion, so a chain of any depth works).
 
 Only first-order gradients are supported: ``backward`` methods see arrays, not tensors,
-and build no graph. That keeps this file short and the walk fast.
+and build no graph. That keeps this file short and the walk fast. See docs/autograd.md.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any
 
-from .backend import DeviceError, array_module, device_of
+import numpy as np
+
+from .backend import DeviceError, device_of
 
 # ---------------------------------------------------------------------------------------
-# grad mode
+# grad mode (per thread, like PyTorch: a data-loading thread cannot switch it off for you)
 
 
-class _GradMode:
+class _GradMode(threading.local):
     enabled = True
 
 
+_grad_mode = _GradMode()
+
+
 def is_grad_enabled() -> bool:
-    """True unless inside `no_grad`."""
-    return _GradMode.enabled
+    """True unless inside `no_grad` (or after ``set_grad_enabled(False)``)."""
+    return _grad_mode.enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Context manager / decorator that turns graph recording on or off."""
+class _GradModeContext(contextlib.ContextDecorator):
+    """Sets grad mode to ``self.mode`` inside ``with``, or around each call when decorating."""
 
-    def __init__(self, mode: bool) -> None:
-        self.mode = bool(mode)
-        self.prev = _GradMode.enabled
+    mode = True
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []  # a stack: a decorated function may call itself
 
     def __enter__(self) -> None:
-        self.prev = _GradMode.enabled
-        _GradMode.enabled = self.mode
+        self._prev.append(_grad_mode.enabled)
+        _grad_mode.enabled = self.mode
 
     def __exit__(self, *exc: Any) -> None:
-        _GradMode.enabled = self.prev
+        _grad_mode.enabled = self._prev.pop()
 
 
-class no_grad(set_grad_enabled):
-    """``with tinycnn.no_grad():`` or ``@tinycnn.no_grad()``: record no graph (inference)."""
+class no_grad(_GradModeContext):
+    """Record no graph: ``with tinycnn.no_grad():``, ``@tinycnn.no_grad()`` or ``@no_grad``."""
 
-    def __init__(self) -> None:
-        super().__init__(False)
+    mode = False
+
+    def __new__(cls, func: Any = None) -> Any:
+        if func is not None:  # used as a bare decorator: @no_grad
+            return cls()(func)
+        return super().__new__(cls)
+
+    def __init__(self, func: Any = None) -> None:
+        super().__init__()
 
 
-class enable_grad(set_grad_enabled):
-    """Turn graph recording back on inside a `no_grad` block."""
+class enable_grad(no_grad):
+    """Turn graph recording back on, e.g. inside a `no_grad` block."""
 
-    def __init__(self) -> None:
-        super().__init__(True)
+    mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """``set_grad_enabled(False)`` switches recording off now (as a call) or inside ``with``."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__()
+        self.mode = bool(mode)
+        self._before_call = _grad_mode.enabled
+        _grad_mode.enabled = self.mode  # PyTorch: the plain call takes effect at once
+
+    def __call__(self, func: Any) -> Any:
+        _grad_mode.enabled = self._before_call  # used as a decorator: undo the plain call
+        return super().__call__(func)
 
 
 # ---------------------------------------------------------------------------------------
@@ -81,22 +110,21 @@ class Node:
     """The context ``ctx`` of one call of a `Function`; also the graph node.
 
     ``parents[i]`` says where the gradient of input ``i`` goes: ``None`` (no gradient
-    needed), ``("node", node, k)`` (output ``k`` of an earlier node) or ``("leaf", tensor)``.
+    needed), ``(node, k)`` (output ``k`` of an earlier node) or ``(tensor, -1)`` (a leaf).
     Nodes hold parent *nodes*, not the intermediate tensors, so activations that only the
-    forward pass needed can be freed as soon as Python drops them.
+    forward pass needed can be freed as soon as Python drops them. Functions may store
+    anything else on the ctx (``ctx.shape = ...``); it is dropped with the saved arrays.
     """
 
-    __slots__ = ("fn", "parents", "needs_input_grad", "n_outputs", "_saved", "freed",
-                 "out_meta", "__dict__")
+    # class-level defaults keep the per-op cost of making a node low
+    parents: tuple = ()
+    needs_input_grad: tuple = ()
+    out_meta: tuple = ()  # (shape, dtype) of each output, for zero gradients and checks
+    _saved: tuple = ()
+    freed = False
 
     def __init__(self, fn: type) -> None:
         self.fn = fn
-        self.parents: tuple = ()
-        self.needs_input_grad: tuple[bool, ...] = ()
-        self.n_outputs = 1
-        self._saved: tuple = ()
-        self.freed = False
-        self.out_meta: list = []  # (shape, dtype) of each output, for zero gradients
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for ``backward`` (read them back from ``saved_tensors``)."""
@@ -109,10 +137,19 @@ class Node:
         return self._saved
 
     def release(self) -> None:
-        """Drop what the node saved (after its backward ran, unless retain_graph)."""
-        self._saved = ()
+        """Forget everything but the Function (after its backward ran, unless retain_graph):
+        saved arrays, ctx attributes and the links to parent nodes, which lets the rest of
+        the graph go even while the user still holds the output (e.g. a logged loss)."""
+        fn = self.fn
         self.__dict__.clear()
+        self.fn = fn
         self.freed = True
+
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
 
 
 _FREED_MSG = (
@@ -124,161 +161,240 @@ _FREED_MSG = (
 
 
 class Function:
-    """Base class of every differentiable op. Subclass it; call ``YourOp.apply(...)``."""
+    """Base class of every differentiable op. Subclass it; call ``YourOp.apply(...)``.
+
+    ``forward(ctx, *args)`` gets the raw arrays of tensor arguments (other arguments pass
+    through unchanged) and returns an array or a tuple of arrays. ``backward(ctx, *grads)``
+    gets one gradient array per output and returns one entry per positional argument of
+    ``forward``: an array shaped like that input, or None (non-tensors, or inputs whose
+    ``ctx.needs_input_grad[i]`` is False).
+    """
 
     @staticmethod
-    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError("a Function subclass must define forward (abstract)")
+    def forward(ctx: Node, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define forward(ctx, *inputs)")
 
     @staticmethod
-    def backward(ctx: Node, *grads: Any) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError("a Function subclass must define backward (abstract)")
+    def backward(ctx: Node, *grads: Any) -> Any:
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grads)")
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on the arrays inside the tensor arguments; wrap and record."""
-        from .tensor import Tensor  # noqa: PLC0415  (tensor.py imports this module)
-
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        if len(tensors) > 1:
-            _check_same_device(cls, tensors)
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = _GradMode.enabled and any(needs)
+        # This runs for every op, so it is written for speed: plain loops, no helpers.
+        raw = []
+        needs = []
+        any_needs = False
+        on_cpu = None
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a.data
+                cpu = isinstance(d, np.ndarray)
+                if on_cpu is None:
+                    on_cpu = cpu
+                elif cpu is not on_cpu:
+                    _raise_mixed_devices(cls, args)
+                raw.append(d)
+                needs.append(a.requires_grad)
+                any_needs = any_needs or a.requires_grad
+            else:
+                raw.append(a)
+                needs.append(False)
+        record = any_needs and _grad_mode.enabled
         ctx = Node(cls)
-        ctx.needs_input_grad = needs if record else (False,) * len(args)
+        if record:
+            ctx.needs_input_grad = tuple(needs)
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
         out = cls.forward(ctx, *raw, **kwargs)
 
-        multi = isinstance(out, tuple)
-        outs = out if multi else (out,)
-        outs = tuple(o.data if isinstance(o, Tensor) else o for o in outs)
-        # integer outputs (indices, labels) never carry gradients
-        results = tuple(Tensor._wrap(o, record and o.dtype.kind in "fc") for o in outs)
+        if type(out) is tuple:
+            results = tuple(_wrap_output(o, record) for o in out)
+        else:
+            results = (_wrap_output(out, record),)
         if record:
-            ctx.n_outputs = len(results)
-            ctx.out_meta = [(r.data.shape, r.data.dtype, array_module(r.data)) for r in results]
-            ctx.parents = tuple(_edge(a) if n else None for a, n in zip(args, needs))
+            ctx.out_meta = tuple((r.data.shape, r.data.dtype) for r in results)
+            parents = []
+            for a, n in zip(args, needs):
+                if not n:
+                    parents.append(None)
+                elif a._ctx is None:
+                    parents.append((a, -1))
+                else:
+                    parents.append((a._ctx, a._out_index))
+            ctx.parents = tuple(parents)
             for i, r in enumerate(results):
-                r._ctx = ctx
-                r._out_index = i
-        return results if multi else results[0]
+                if r.requires_grad:
+                    r._ctx = ctx
+                    r._out_index = i
+        return results if type(out) is tuple else results[0]
 
 
-def _edge(t: Any) -> tuple:
-    """Where the gradient of tensor ``t`` must go."""
-    if t._ctx is not None:
-        return ("node", t._ctx, t._out_index)
-    return ("leaf", t)
+def _wrap_output(o: Any, record: bool) -> Tensor:
+    """Tensor around an output array; integer outputs (indices) never require grad."""
+    if type(o) is not np.ndarray:
+        if isinstance(o, Tensor):
+            o = o.data
+        elif not hasattr(o, "ndim") or isinstance(o, np.generic):
+            o = np.asarray(o)  # NumPy reductions return scalars (np.float32); keep arrays
+    return Tensor._wrap(o, record and o.dtype.kind in "fc")
 
 
-def _check_same_device(fn: type, tensors: list) -> None:
-    first = tensors[0].device
-    for t in tensors[1:]:
-        if t.device != first:
-            raise DeviceError(
-                f"{fn.__name__}: expected all tensors on the same device, found "
-                f"{first} and {t.device}; move them with .to(device)"
-            )
+def _raise_mixed_devices(fn: type, args: tuple) -> None:
+    devices = [a.device for a in args if isinstance(a, Tensor)]
+    other = next(d for d in devices if d != devices[0])
+    raise DeviceError(
+        f"{fn.__name__}: expected all tensors on the same device, found {devices[0]} and "
+        f"{other}; move them with .to(device)"
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # the backward walk
 
 
-def _topological_order(root: Node) -> list[Node]:
-    """Nodes reachable from ``root``, each after every node that consumes its output."""
-    order: list[Node] = []
-    seen = {id(root)}
-    stack: list[tuple[Node, bool]] = [(root, False)]
+def _count_consumers(root: Node) -> dict[int, int]:
+    """For every node reachable from ``root``: how many graph edges point at it.
+
+    A node may run its backward only when all of these consumers have sent their
+    gradient, so the count is the node's "wait for" number in the walk below.
+    """
+    consumers = {id(root): 0}
+    stack = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        stack.append((node, True))
-        for edge in node.parents:
-            if edge is not None and edge[0] == "node" and id(edge[1]) not in seen:
-                seen.add(id(edge[1]))
-                stack.append((edge[1], False))
-    order.reverse()  # post-order reversed: consumers first
-    return order
-
-
-def run_backward(root_tensor: Any, grad: Any, retain_graph: bool = False) -> None:
-    """Back-propagate ``grad`` (an array shaped like ``root_tensor``) through the graph."""
-    from .tensor import Tensor  # noqa: PLC0415
-
-    root = root_tensor._ctx
-    if root is None:  # a leaf: its gradient is grad itself
-        _accumulate(root_tensor, grad, copy=True)
-        return
-    order = _topological_order(root)
-    for node in order:
+        node = stack.pop()
         if node.freed:
             raise RuntimeError(_FREED_MSG)
-    pending: dict[int, list] = {id(root): [None] * root.n_outputs}
+        for edge in node.parents:
+            if edge is not None and edge[1] >= 0:
+                key = id(edge[0])
+                if key in consumers:
+                    consumers[key] += 1
+                else:
+                    consumers[key] = 1
+                    stack.append(edge[0])
+    return consumers
+
+
+def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False) -> None:
+    """Back-propagate ``grad`` (an array shaped like ``root_tensor``) through the graph.
+
+    Kahn's algorithm: start from the root's node; after a node's backward, each parent
+    node that has now heard from all its consumers becomes ready. Gradients meeting at a
+    node are summed; gradients reaching a leaf are accumulated into ``leaf.grad``.
+    """
+    given = {id(grad)}  # arrays already stored in some .grad (or the caller's): copy them
+    root = root_tensor._ctx
+    if root is None:  # a leaf: its gradient is grad itself
+        _accumulate(root_tensor, grad, given)
+        return
+    waiting = _count_consumers(root)
+    pending: dict[int, list] = {id(root): [None] * len(root.out_meta)}
     pending[id(root)][root_tensor._out_index] = grad
-    owned: set[int] = {id(grad)}  # arrays already handed to a leaf (copied before reuse)
-    for node in order:
+    ready = [root]
+    while ready:
+        node = ready.pop()
         grads = pending.pop(id(node), None)
-        if grads is None:
-            continue
-        grads = [
-            g if g is not None else _zeros_for_output(node, i) for i, g in enumerate(grads)
-        ]
-        in_grads = node.fn.backward(node, *grads)
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
-        if len(in_grads) < len(node.parents):
-            raise RuntimeError(
-                f"{node.fn.__name__}.backward returned {len(in_grads)} gradients, "
-                f"expected one per forward input ({len(node.parents)})"
-            )
+        if grads is None:  # no gradient reached this node: only pass the news on
+            in_grads: tuple = (None,) * len(node.parents)
+        else:
+            in_grads = _call_backward(node, grads)
         for edge, g in zip(node.parents, in_grads):
-            if edge is None or g is None:
+            if edge is None:
                 continue
-            if isinstance(g, Tensor):
-                g = g.data
-            if edge[0] == "leaf":
-                _accumulate(edge[1], g, copy=id(g) in owned)
-                owned.add(id(g))
-            else:
-                slot = pending.setdefault(id(edge[1]), [None] * edge[1].n_outputs)
-                k = edge[2]
+            target, k = edge
+            if k < 0:
+                if g is not None:
+                    _accumulate(target, g, given)
+                continue
+            key = id(target)
+            if g is not None:
+                g = _check_grad(node, target, k, g)
+                slot = pending.get(key)
+                if slot is None:
+                    slot = pending[key] = [None] * len(target.out_meta)
                 slot[k] = g if slot[k] is None else slot[k] + g
+            waiting[key] -= 1
+            if waiting[key] == 0:
+                ready.append(target)
         if not retain_graph:
             node.release()
 
 
-def _zeros_for_output(node: Node, i: int) -> Any:
-    """Zero gradient for an output of ``node`` that did not reach the loss."""
-    shape, dtype, xp = node.out_meta[i]
-    return xp.zeros(shape, dtype=dtype)
+def _call_backward(node: Node, grads: list) -> tuple:
+    """Run ``node.fn.backward`` with a gradient for every output (zeros where none came)."""
+    for i, g in enumerate(grads):
+        if g is None:  # an output that did not reach the loss (e.g. max's indices)
+            shape, dtype = node.out_meta[i]
+            xp = _module_like(grads)
+            grads[i] = xp.zeros(shape, dtype=dtype)
+    out = node.fn.backward(node, *grads)
+    if type(out) is not tuple:
+        out = (out,)
+    if len(out) != len(node.parents):
+        raise RuntimeError(
+            f"{node.fn.__name__}.backward returned {len(out)} gradient(s), expected one per "
+            f"positional input of forward ({len(node.parents)}); use None for inputs "
+            "without a gradient"
+        )
+    for g in out:
+        if isinstance(g, Tensor):  # a custom Function may return tensors
+            return tuple(g.data if isinstance(g, Tensor) else g for g in out)
+    return out
 
 
-def _accumulate(leaf: Any, g: Any, copy: bool) -> None:
-    """Add ``g`` into ``leaf.grad`` (the first gradient is stored, later ones are summed)."""
-    from .tensor import Tensor  # noqa: PLC0415
+def _module_like(arrays: list) -> Any:
+    from .backend import array_module  # noqa: PLC0415  (rarely needed)
 
+    return array_module(next(a for a in arrays if a is not None))
+
+
+def _check_grad(node: Node, parent: Node, k: int, g: Any) -> Any:
+    """The gradient sent to output ``k`` of ``parent`` must match that output's shape/dtype."""
+    shape, dtype = parent.out_meta[k]
+    if g.shape != shape:
+        raise RuntimeError(
+            f"{node.fn.__name__}.backward returned a gradient of shape {tuple(g.shape)} for "
+            f"an input of shape {tuple(shape)}"
+        )
+    if g.dtype != dtype:  # keep float32 graphs float32
+        g = g.astype(dtype)
+    return g
+
+
+def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
+    """Add ``g`` into ``leaf.grad`` (the first gradient is stored, later ones are summed).
+
+    A stored gradient must be the leaf's own array: views (a broadcast of the output
+    gradient, a slice), arrays already given to another leaf, or the leaf's own data are
+    copied, so that in-place updates (``zero_()``, an optimizer) touch nothing else.
+    """
     if not leaf.requires_grad:
         return
-    if g.shape != leaf.data.shape:
+    data = leaf.data
+    if g.shape != data.shape:
         raise RuntimeError(
             f"gradient of shape {tuple(g.shape)} cannot be accumulated into a leaf of "
-            f"shape {tuple(leaf.data.shape)}"
+            f"shape {tuple(data.shape)}"
         )
-    if device_of(g) != leaf.device:
+    if type(g) is not type(data):
         raise DeviceError(f"gradient on {device_of(g)} for a leaf on {leaf.device}")
-    if g.dtype != leaf.data.dtype:
-        g = g.astype(leaf.data.dtype)
-        copy = False
-    if leaf.grad is None:
-        leaf.grad = Tensor._wrap(g.copy() if copy else g, False)
-    else:
-        leaf.grad = Tensor._wrap(leaf.grad.data + g, False)
+    if leaf.grad is not None:
+        total = leaf.grad.data + g
+        leaf.grad = Tensor._wrap(total if total.dtype == data.dtype else total.astype(data.dtype),
+                                 False)
+        return
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
+    elif id(g) in given or g.base is not None or g is data:
+        g = g.copy()
+    given.add(id(g))
+    leaf.grad = Tensor._wrap(g, False)
 
 
-def grad_fn_name(t: Any) -> str | None:
-    """Name of the Function that produced tensor ``t`` (None for leaves)."""
-    return None if t._ctx is None else t._ctx.fn.__name__
+def grad_fn_name(t: Tensor) -> str | None:
+    """Name of the graph node that produced tensor ``t`` (None for leaves)."""
+    return None if t._ctx is None else t._ctx.name()
 
+
+from .tensor import Tensor  # noqa: E402  (tensor.py's ops import this module first)

@@ -22,7 +22,7 @@ class DeviceError(RuntimeError):
     """Raised when a device is unavailable or when arrays on two devices meet."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cupy() -> ModuleType | None:
     """The cupy module if it imports and sees a GPU, else None."""
     try:

@@ -38,11 +38,16 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         data = data.data
     src_xp = backend.array_module(data)
     if src_xp is np:
-        arr = np.array(data, copy=True)
+        try:
+            arr = np.array(data, copy=True)
+        except ValueError as e:  # ragged nested lists
+            raise ValueError(f"tensor(): data must be rectangular (nested lists of equal "
+                             f"lengths): {e}") from None
     else:
         arr = data.copy()
-    if arr.dtype == object:
-        raise TypeError(f"tensor(): could not make a numeric array from {type(data).__name__}")
+    if arr.dtype.kind not in "biufc":
+        raise TypeError(f"tensor(): could not make a numeric array from {type(data).__name__} "
+                        f"(got dtype {arr.dtype})")
     if dtype is not None:
         arr = arr.astype(np.dtype(dtype), copy=False)
     elif arr.dtype == np.float64:  # Python floats and float64 arrays
@@ -90,16 +95,24 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _make(_xp(device).empty(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with ``t``'s shape, dtype and device."""
-    xp = backend.array_module(t.data)
-    return _make(xp.zeros(t.shape, dtype=dtype or t.dtype), requires_grad)
+def _like(fill: str, t: Tensor, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{fill}_like expects a Tensor, got {type(t).__name__}")
+    xp = backend.array_module(t.data) if device is None else _xp(device)
+    dtype = t.dtype if dtype is None else np.dtype(dtype)
+    return _make(getattr(xp, fill)(t.shape, dtype=dtype), requires_grad)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with ``t``'s shape, dtype and device."""
-    xp = backend.array_module(t.data)
-    return _make(xp.ones(t.shape, dtype=dtype or t.dtype), requires_grad)
+def zeros_like(t: Tensor, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False) -> Tensor:
+    """Zeros with ``t``'s shape, and its dtype and device unless given."""
+    return _like("zeros", t, dtype, device, requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """Ones with ``t``'s shape, and its dtype and device unless given."""
+    return _like("ones", t, dtype, device, requires_grad)
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: Any = None,
@@ -135,10 +148,12 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _make(arr, requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = np.int64,
+def randint(low: int, high: Any = None, size: Any = (), dtype: Any = np.int64,
             device: Any = None) -> Tensor:
-    """Random integers in [low, high) (``randint(high, size=...)`` means low = 0)."""
-    if high is None:
+    """Random integers in [low, high); ``randint(high, size)`` means low = 0 (PyTorch)."""
+    if isinstance(high, (tuple, list)):  # randint(10, (3,)): the second argument is the size
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")

@@ -11,7 +11,8 @@ over many elements.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Any] | Any, eps: float = 
             flat[j] = orig
             numeric[j] = (up - down) / (2 * eps)
         a = analytic[k].reshape(-1)
-        bad = np.abs(a - numeric) > atol + rtol * np.abs(numeric)
+        # written as "not within" so that a nan on either side counts as a failure
+        bad = ~(np.abs(a - numeric) <= atol + rtol * np.abs(numeric))
         if bad.any():
             j = int(np.argmax(bad))
             idx = np.unravel_index(j, x.shape) if x.ndim else ()
@@ -110,7 +112,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Any] | Any, eps: float = 
             x += eps * dd
             num = (up - down) / (2 * eps)
             ana = float((analytic[k] * d).sum())
-            if abs(ana - num) > atol * np.sqrt(flat.size) + rtol * abs(num):
+            if not abs(ana - num) <= atol * np.sqrt(flat.size) + rtol * abs(num):
                 raise GradcheckError(
                     f"gradcheck failed for input {i} (shape {tuple(x.shape)}) in a random "
                     f"direction: analytic {ana:.8g} vs numeric {num:.8g}"

@@ -9,7 +9,9 @@ method names.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import numbers
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -29,9 +31,10 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        xp = backend.array_module(data)
-        if not hasattr(data, "dtype") or not hasattr(data, "shape"):
-            data = xp.asarray(data)
+        if not hasattr(data, "ndim") or isinstance(data, np.generic):
+            data = np.asarray(data)  # numbers, lists, NumPy scalars: a NumPy array
+        if data.dtype.kind not in "biufc":
+            raise TypeError(f"Tensor: expected numeric data, got dtype {data.dtype}")
         self.data = data
         self.grad: Tensor | None = None
         self._ctx = None
@@ -41,7 +44,7 @@ class Tensor:
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, data: Any, requires_grad: bool) -> "Tensor":
+    def _wrap(cls, data: Any, requires_grad: bool) -> Tensor:
         """Fast constructor for arrays the library made itself (no checks)."""
         t = object.__new__(Tensor)
         t.data = data
@@ -79,7 +82,7 @@ class Tensor:
         return self._ctx
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         """The tensor with its dimensions reversed (the transpose of a matrix)."""
         return self.permute(*range(self.ndim - 1, -1, -1))
 
@@ -103,18 +106,29 @@ class Tensor:
         body = np.array2string(backend.as_numpy(self.data), separator=", ", precision=4,
                                prefix="tensor(")
         extra = ""
-        if self.dtype != backend.get_default_dtype() and self.dtype.kind == "f":
+        if self.dtype not in (backend.get_default_dtype(), np.int64, np.bool_):
             extra += f", dtype={self.dtype}"
         if self.device != "cpu":
             extra += f", device='{self.device}'"
         if self._ctx is not None:
-            extra += f", grad_fn=<{self._ctx.fn.__name__}>"
+            extra += f", grad_fn=<{self._ctx.name()}>"
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+                               "ambiguous; use .any() or .all()")
+        return bool(self.data.reshape(()).item() if self.device == "cpu" else self.item())
+
+    def any(self) -> Tensor:
+        """True if any element is non-zero (a 0-d bool tensor, no gradient)."""
+        return Tensor._wrap(backend.array_module(self.data).asarray(self.data.any()), False)
+
+    def all(self) -> Tensor:
+        """True if every element is non-zero (a 0-d bool tensor, no gradient)."""
+        return Tensor._wrap(backend.array_module(self.data).asarray(self.data.all()), False)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -127,7 +141,7 @@ class Tensor:
             raise TypeError(f"only integer tensors can be used as an index, got {self.dtype}")
         return int(self.item())
 
-    def __iter__(self) -> Iterator["Tensor"]:
+    def __iter__(self) -> Iterator[Tensor]:
         for i in range(len(self)):
             yield self[i]
 
@@ -168,11 +182,11 @@ class Tensor:
                 )
         run_backward(self, g, retain_graph=retain_graph)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, as in PyTorch)."""
         return Tensor._wrap(self.data, False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (only on leaves, and only for float tensors)."""
         if requires_grad and self.data.dtype.kind not in "fc":
             raise TypeError(
@@ -184,17 +198,17 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
-    def zero_(self) -> "Tensor":
+    def zero_(self) -> Tensor:
         """Fill with zeros in place (no graph)."""
         self.data[...] = 0
         return self
 
-    def fill_(self, value: float) -> "Tensor":
+    def fill_(self, value: float) -> Tensor:
         """Fill with ``value`` in place (no graph)."""
         self.data[...] = value
         return self
 
-    def copy_(self, src: Any) -> "Tensor":
+    def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (same shape, any device) into this tensor in place (no graph)."""
         arr = src.data if isinstance(src, Tensor) else src
         arr = backend.to_device(backend.array_module(arr).asarray(arr), self.device)
@@ -217,7 +231,7 @@ class Tensor:
             raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
         return self.data.reshape(()).item() if self.device == "cpu" else self.numpy().item()
 
-    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``; differentiable."""
         device = kwargs.pop("device", None)
         dtype = kwargs.pop("dtype", None)
@@ -235,150 +249,173 @@ class Tensor:
             out = elementwise.cast(out, np.dtype(dtype))
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> "Tensor":
+    def cuda(self) -> Tensor:
         return self.to("cuda")
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(np.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(np.float64)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(np.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(np.int32)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(np.bool_)
 
-    def type(self, dtype: Any) -> "Tensor":
+    def type(self, dtype: Any) -> Tensor:
         return self.to(dtype)
 
     # --- operators (differentiable; see tinycnn.functional) -------------------------------
-    def __add__(self, o: Any) -> "Tensor":
-        return elementwise.add(self, o)
+    # An operand of another type returns NotImplemented, so Python raises its usual
+    # "unsupported operand type(s)" TypeError (and ``t == None`` is simply False).
+    def __add__(self, o: Any) -> Tensor:
+        return elementwise.add(self, o) if _operand_ok(o) else NotImplemented
 
-    def __radd__(self, o: Any) -> "Tensor":
-        return elementwise.add(o, self)
+    def __radd__(self, o: Any) -> Tensor:
+        return elementwise.add(o, self) if _operand_ok(o) else NotImplemented
 
-    def __sub__(self, o: Any) -> "Tensor":
-        return elementwise.sub(self, o)
+    def __sub__(self, o: Any) -> Tensor:
+        return elementwise.sub(self, o) if _operand_ok(o) else NotImplemented
 
-    def __rsub__(self, o: Any) -> "Tensor":
-        return elementwise.sub(o, self)
+    def __rsub__(self, o: Any) -> Tensor:
+        return elementwise.sub(o, self) if _operand_ok(o) else NotImplemented
 
-    def __mul__(self, o: Any) -> "Tensor":
-        return elementwise.mul(self, o)
+    def __mul__(self, o: Any) -> Tensor:
+        return elementwise.mul(self, o) if _operand_ok(o) else NotImplemented
 
-    def __rmul__(self, o: Any) -> "Tensor":
-        return elementwise.mul(o, self)
+    def __rmul__(self, o: Any) -> Tensor:
+        return elementwise.mul(o, self) if _operand_ok(o) else NotImplemented
 
-    def __truediv__(self, o: Any) -> "Tensor":
-        return elementwise.div(self, o)
+    def __truediv__(self, o: Any) -> Tensor:
+        return elementwise.div(self, o) if _operand_ok(o) else NotImplemented
 
-    def __rtruediv__(self, o: Any) -> "Tensor":
-        return elementwise.div(o, self)
+    def __rtruediv__(self, o: Any) -> Tensor:
+        return elementwise.div(o, self) if _operand_ok(o) else NotImplemented
 
-    def __pow__(self, o: Any) -> "Tensor":
-        return elementwise.pow(self, o)
+    def __pow__(self, o: Any) -> Tensor:
+        return elementwise.pow(self, o) if _operand_ok(o) else NotImplemented
 
-    def __rpow__(self, o: Any) -> "Tensor":
-        return elementwise.pow(o, self)
+    def __rpow__(self, o: Any) -> Tensor:
+        return elementwise.pow(o, self) if _operand_ok(o) else NotImplemented
 
-    def __matmul__(self, o: Any) -> "Tensor":
-        return elementwise.matmul(self, o)
+    def __matmul__(self, o: Any) -> Tensor:
+        return elementwise.matmul(self, o) if _operand_ok(o) else NotImplemented
 
-    def __rmatmul__(self, o: Any) -> "Tensor":
-        return elementwise.matmul(o, self)
+    def __rmatmul__(self, o: Any) -> Tensor:
+        return elementwise.matmul(o, self) if _operand_ok(o) else NotImplemented
 
-    def __neg__(self) -> "Tensor":
+    def __neg__(self) -> Tensor:
         return elementwise.neg(self)
 
-    def __pos__(self) -> "Tensor":
+    def __pos__(self) -> Tensor:
         return self
 
-    def __abs__(self) -> "Tensor":
+    def __abs__(self) -> Tensor:
         return elementwise.abs(self)
 
-    def __getitem__(self, index: Any) -> "Tensor":
+    def __getitem__(self, index: Any) -> Tensor:
         return shape_ops.getitem(self, index)
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """``t[index] = value`` writes into the data in place; not recorded in the graph,
+        so it is refused on tensors that take part in one (as PyTorch refuses it on leaves)."""
+        from .autograd import is_grad_enabled  # noqa: PLC0415
+
+        if self.requires_grad and is_grad_enabled():
+            raise RuntimeError("in-place assignment to a tensor that requires grad is not "
+                               "differentiable; do it under tinycnn.no_grad() or on .detach()")
+        v = value.data if isinstance(value, Tensor) else value
+        if isinstance(index, Tensor):
+            index = index.data
+        try:
+            self.data[index] = v
+        except (IndexError, ValueError) as e:
+            raise type(e)(f"cannot assign to index {index!r} of a tensor of shape "
+                          f"{self.shape}: {e}") from None
+
     # comparisons: no gradient, boolean result
-    def __eq__(self, o: Any) -> "Tensor":  # type: ignore[override]
-        return elementwise.compare("eq", self, o)
+    def __eq__(self, o: Any) -> Tensor:  # type: ignore[override]
+        return elementwise.compare("eq", self, o) if _operand_ok(o) else NotImplemented
 
-    def __ne__(self, o: Any) -> "Tensor":  # type: ignore[override]
-        return elementwise.compare("ne", self, o)
+    def __ne__(self, o: Any) -> Tensor:  # type: ignore[override]
+        return elementwise.compare("ne", self, o) if _operand_ok(o) else NotImplemented
 
-    def __lt__(self, o: Any) -> "Tensor":
-        return elementwise.compare("lt", self, o)
+    def __lt__(self, o: Any) -> Tensor:
+        return elementwise.compare("lt", self, o) if _operand_ok(o) else NotImplemented
 
-    def __le__(self, o: Any) -> "Tensor":
-        return elementwise.compare("le", self, o)
+    def __le__(self, o: Any) -> Tensor:
+        return elementwise.compare("le", self, o) if _operand_ok(o) else NotImplemented
 
-    def __gt__(self, o: Any) -> "Tensor":
-        return elementwise.compare("gt", self, o)
+    def __gt__(self, o: Any) -> Tensor:
+        return elementwise.compare("gt", self, o) if _operand_ok(o) else NotImplemented
 
-    def __ge__(self, o: Any) -> "Tensor":
-        return elementwise.compare("ge", self, o)
+    def __ge__(self, o: Any) -> Tensor:
+        return elementwise.compare("ge", self, o) if _operand_ok(o) else NotImplemented
 
-    def eq(self, o: Any) -> "Tensor":
+    def eq(self, o: Any) -> Tensor:
         return elementwise.compare("eq", self, o)
 
     # --- methods with PyTorch's names ----------------------------------------------------
-    def add(self, o: Any) -> "Tensor":
+    def add(self, o: Any) -> Tensor:
         return elementwise.add(self, o)
 
-    def sub(self, o: Any) -> "Tensor":
+    def sub(self, o: Any) -> Tensor:
         return elementwise.sub(self, o)
 
-    def mul(self, o: Any) -> "Tensor":
+    def mul(self, o: Any) -> Tensor:
         return elementwise.mul(self, o)
 
-    def div(self, o: Any) -> "Tensor":
+    def div(self, o: Any) -> Tensor:
         return elementwise.div(self, o)
 
-    def pow(self, o: Any) -> "Tensor":
+    def pow(self, o: Any) -> Tensor:
         return elementwise.pow(self, o)
 
-    def neg(self) -> "Tensor":
+    def neg(self) -> Tensor:
         return elementwise.neg(self)
 
-    def matmul(self, o: Any) -> "Tensor":
+    def matmul(self, o: Any) -> Tensor:
         return elementwise.matmul(self, o)
 
-    def exp(self) -> "Tensor":
+    def exp(self) -> Tensor:
         return elementwise.exp(self)
 
-    def log(self) -> "Tensor":
+    def log(self) -> Tensor:
         return elementwise.log(self)
 
-    def sqrt(self) -> "Tensor":
+    def sqrt(self) -> Tensor:
         return elementwise.sqrt(self)
 
-    def abs(self) -> "Tensor":
+    def abs(self) -> Tensor:
         return elementwise.abs(self)
 
-    def clip(self, min: Any = None, max: Any = None) -> "Tensor":  # noqa: A002
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
         return elementwise.clip(self, min, max)
 
     clamp = clip
 
-    def maximum(self, o: Any) -> "Tensor":
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """``where(condition, self, other)`` (PyTorch's method form)."""
+        return elementwise.where(condition, self, other)
+
+    def maximum(self, o: Any) -> Tensor:
         return elementwise.maximum(self, o)
 
-    def minimum(self, o: Any) -> "Tensor":
+    def minimum(self, o: Any) -> Tensor:
         return elementwise.minimum(self, o)
 
-    def sum(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+    def sum(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.sum(self, dim, keepdim, **kw)
 
-    def mean(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+    def mean(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.mean(self, dim, keepdim, **kw)
 
     def max(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
@@ -387,46 +424,52 @@ class Tensor:
     def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
         return reduction.min(self, dim, keepdim, **kw)
 
-    def var(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+    def var(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.var(self, dim, keepdim=keepdim, **kw)
 
-    def std(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+    def std(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.std(self, dim, keepdim=keepdim, **kw)
 
-    def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+    def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.argmax(self, dim, keepdim, **kw)
 
-    def argmin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> "Tensor":
+    def argmin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.argmin(self, dim, keepdim, **kw)
 
-    def reshape(self, *shape: Any) -> "Tensor":
+    def reshape(self, *shape: Any) -> Tensor:
         return shape_ops.reshape(self, *shape)
 
     view = reshape
 
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return shape_ops.flatten(self, start_dim, end_dim)
 
-    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
         return shape_ops.transpose(self, dim0, dim1)
 
-    def permute(self, *dims: Any) -> "Tensor":
+    def permute(self, *dims: Any) -> Tensor:
         return shape_ops.permute(self, *dims)
 
-    def squeeze(self, dim: Any = None) -> "Tensor":
+    def squeeze(self, dim: Any = None) -> Tensor:
         return shape_ops.squeeze(self, dim)
 
-    def unsqueeze(self, dim: int) -> "Tensor":
+    def unsqueeze(self, dim: int) -> Tensor:
         return shape_ops.unsqueeze(self, dim)
 
-    def expand(self, *sizes: Any) -> "Tensor":
+    def expand(self, *sizes: Any) -> Tensor:
         return shape_ops.expand(self, *sizes)
 
-    def broadcast_to(self, shape: Any) -> "Tensor":
+    def broadcast_to(self, shape: Any) -> Tensor:
         return shape_ops.broadcast_to(self, shape)
 
-    def contiguous(self) -> "Tensor":
+    def contiguous(self) -> Tensor:
         return self
+
+
+def _operand_ok(o: Any) -> bool:
+    """Can ``o`` meet a tensor in an arithmetic operator? (numbers, arrays, lists, tensors)"""
+    return isinstance(o, (Tensor, numbers.Number, np.generic, list, tuple)) or hasattr(
+        o, "__array_interface__") or hasattr(o, "__cuda_array_interface__")
 
 
 from .functional import elementwise, reduction  # noqa: E402  (they import Tensor)

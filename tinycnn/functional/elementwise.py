@@ -3,10 +3,15 @@
 Broadcasting: when ``a`` of shape (3, 1) meets ``b`` of shape (4,), the output is (3, 4)
 and the gradient flowing back has shape (3, 4) too; `unbroadcast` sums it back down to
 each input's shape, which is the chain rule for the implicit copies broadcasting made.
+
+dtypes follow PyTorch, not NumPy: a Python number takes the tensor's dtype (``x * 0.5``
+stays float32), an integer tensor meeting a float tensor takes the float's dtype, and a
+0-d tensor does not promote a tensor with dimensions of the same kind (`result_dtype`).
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -15,11 +20,13 @@ from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
 
+# --- broadcasting and dtype helpers -----------------------------------------------------
+
 
 def unbroadcast(g: Any, shape: tuple) -> Any:
     """Sum gradient ``g`` over the axes along which an input of ``shape`` was broadcast."""
     shape = tuple(shape)
-    if tuple(g.shape) == shape:
+    if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
@@ -28,55 +35,101 @@ def unbroadcast(g: Any, shape: tuple) -> Any:
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-def operand(x: Any, like: Any) -> Any:
-    """Turn a Python number or array into an array that will not promote ``like``'s dtype.
+def check_broadcast(name: str, *shapes: tuple) -> tuple:
+    """The broadcast shape of ``shapes``, or a ValueError naming ``name`` and the shapes."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for shape in shapes:
+        for i, s in enumerate(shape, start=ndim - len(shape)):
+            if s != out[i]:
+                if out[i] != 1 and s != 1:
+                    raise ValueError(
+                        f"{name}: shapes {' and '.join(str(tuple(t)) for t in shapes)} cannot "
+                        f"be broadcast together (sizes {out[i]} and {s} differ and neither is 1)"
+                    )
+                if out[i] == 1:
+                    out[i] = s
+    return tuple(out)
 
-    ``t * 0.5`` must stay float32 when ``t`` is float32 (NumPy 2 would promote a float64
-    array); integer tensors meeting a float get the default float dtype.
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def result_dtype(*arrays: Any) -> np.dtype:
+    """PyTorch's type promotion for arrays (0-d arrays stand for numbers and 0-d tensors).
+
+    The highest kind wins (bool < int < float); within it, arrays with dimensions decide
+    and 0-d ones only count when no array of that kind has dimensions. So float32 (3,) with
+    float64 () is float32, and int64 (3,) with float32 () is float32 (NumPy: float64).
+    """
+    top = max(_KIND_RANK[a.dtype.kind] for a in arrays)
+    group = [a for a in arrays if _KIND_RANK[a.dtype.kind] == top]
+    shaped = [a.dtype for a in group if a.ndim > 0]
+    return np.result_type(*(shaped or [a.dtype for a in group]))
+
+
+def operand(x: Any, like: Any) -> Any:
+    """``x`` as a Tensor or an array on ``like``'s device; Python numbers get a dtype that
+    does not promote ``like`` (its own dtype if it is floating, else the default float
+    for a float number, int64 for an int). Anything non-numeric raises TypeError.
     """
     if isinstance(x, Tensor):
         return x
     ref = like.data if isinstance(like, Tensor) else like
     xp = backend.array_module(ref)
-    ref_kind = getattr(ref, "dtype", np.dtype(np.float64)).kind
-    if isinstance(x, (bool, int, float, np.number, np.bool_)) and not hasattr(x, "shape") or (
-        isinstance(x, np.generic)
-    ):
+    ref_kind = ref.dtype.kind
+    if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, complex):
         if ref_kind == "f":
+            dtype = ref.dtype
+        elif isinstance(x, (bool, np.bool_)):
             dtype = ref.dtype
         elif isinstance(x, (float, np.floating)):
             dtype = backend.get_default_dtype()
-        elif isinstance(x, (bool, np.bool_)):
-            dtype = ref.dtype if ref_kind in "iub" else np.bool_
         else:
-            dtype = ref.dtype if ref_kind in "iu" else np.int64
+            dtype = ref.dtype if ref_kind in "iu" else np.dtype(np.int64)
         return xp.asarray(x, dtype=dtype)
-    arr = xp.asarray(x)
-    if arr.dtype == np.float64 and ref_kind == "f" and ref.dtype != np.float64:
-        arr = arr.astype(ref.dtype)
-    return arr
+    if isinstance(x, (list, tuple)) or hasattr(x, "__array__") or hasattr(x, "shape"):
+        arr = xp.asarray(x)
+        if arr.dtype.kind in "biuf":
+            if arr.dtype == np.float64 and isinstance(x, (list, tuple)):
+                arr = arr.astype(ref.dtype if ref_kind == "f" else backend.get_default_dtype())
+            return arr
+    raise TypeError(f"expected a Tensor, a number or a numeric array, got {type(x).__name__}")
 
 
-def _binary(fn: type, a: Any, b: Any) -> Tensor:
-    if not isinstance(a, Tensor):
-        if not isinstance(b, Tensor):
-            raise TypeError(f"{fn.__name__.lower()}: at least one argument must be a Tensor")
+def _cast_to(x: Any, dtype: np.dtype) -> Any:
+    if x.dtype == dtype:
+        return x
+    return cast(x, dtype) if isinstance(x, Tensor) else x.astype(dtype)
+
+
+def _binary(fn: type, a: Any, b: Any, *extra: Any) -> Tensor:
+    """Apply a two-input Function with PyTorch's broadcasting and dtype rules."""
+    if isinstance(a, Tensor):
+        b = operand(b, a)
+    elif isinstance(b, Tensor):
         a = operand(a, b)
     else:
-        b = operand(b, a)
-    check_broadcast(fn.__name__.lower(), a.shape, b.shape)
-    return fn.apply(a, b)
+        raise TypeError(f"{fn.__name__.lower()}: at least one argument must be a Tensor, got "
+                        f"{type(a).__name__} and {type(b).__name__}")
+    if a.dtype != b.dtype:
+        dtype = result_dtype(a, b)
+        a, b = _cast_to(a, dtype), _cast_to(b, dtype)
+    if a.shape != b.shape and a.ndim and b.ndim:  # a 0-d operand always broadcasts
+        check_broadcast(fn.__name__.lower(), a.shape, b.shape)
+    return fn.apply(a, b, *extra)
 
 
-def check_broadcast(name: str, sa: tuple, sb: tuple) -> None:
-    """Raise a ValueError naming ``name`` and both shapes unless they broadcast."""
-    sa, sb = tuple(sa), tuple(sb)
-    for x, y in zip(reversed(sa), reversed(sb)):
-        if x != y and x != 1 and y != 1:
-            raise ValueError(
-                f"{name}: shapes {sa} and {sb} cannot be broadcast together "
-                f"(dimension sizes {x} and {y} differ and neither is 1)"
-            )
+def _floating(x: Any, name: str) -> Tensor:
+    """``x`` (a Tensor) as a floating tensor: integer tensors become the default float."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if x.dtype.kind in "fc":
+        return x
+    return Tensor._wrap(x.data.astype(backend.get_default_dtype()), False)
+
+
+# --- the Functions ----------------------------------------------------------------------
 
 
 class Add(Function):
@@ -88,7 +141,9 @@ class Add(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx.shapes
-        return unbroadcast(g, sa), unbroadcast(g, sb)
+        ga = unbroadcast(g, sa) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(g, sb) if ctx.needs_input_grad[1] else None
+        return ga, gb
 
 
 class Sub(Function):
@@ -100,8 +155,9 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, g):
         sa, sb = ctx.shapes
+        ga = unbroadcast(g, sa) if ctx.needs_input_grad[0] else None
         gb = -unbroadcast(g, sb) if ctx.needs_input_grad[1] else None
-        return unbroadcast(g, sa), gb
+        return ga, gb
 
 
 class Mul(Function):
@@ -133,11 +189,16 @@ class Div(Function):
 
 
 class Pow(Function):
-    """a ** b. d/da = b a^(b-1); d/db = a^b log(a)."""
+    """a ** b. d/da = b a^(b-1) (0 where b == 0); d/db = a^b log(a) (0 where a == 0, b >= 0).
+
+    The two masks are PyTorch's: they give the limits at 0 instead of 0 * inf = nan. For a
+    negative base log(a) is nan, and so is d/db (as in PyTorch: a^b is not smooth in b there).
+    """
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a**b
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** -1 = inf, (-1) ** 0.5 = nan
+            out = a**b
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -146,11 +207,12 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         xp = backend.array_module(a)
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = unbroadcast(g * b * a ** (b - 1), a.shape)
-        if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = unbroadcast(g * out * xp.log(xp.where(a > 0, a, 1)), b.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:
+                ga = unbroadcast(g * xp.where(b == 0, 0, b * a ** (b - 1)), a.shape)
+            if ctx.needs_input_grad[1]:
+                d = xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
+                gb = unbroadcast(g * d, b.shape)
         return ga, gb
 
 
@@ -165,7 +227,12 @@ class Neg(Function):
 
 
 class MatMul(Function):
-    """a @ b with NumPy's rules: batched and broadcast over leading dims; 1-D operands."""
+    """a @ b with NumPy's rules: batched and broadcast over leading dims; 1-D operands.
+
+    For 2-D operands, ``out = a b`` gives ``da = g b^T`` and ``db = a^T g``; batch dims
+    that were broadcast are summed back, and 1-D operands are treated as a row (a) or a
+    column (b) whose extra dim is dropped again.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
@@ -178,10 +245,10 @@ class MatMul(Function):
         xp = backend.array_module(a)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
+        if b.ndim == 1:  # this one first: for a 1-D @ 1-D, g is 0-d
+            g = xp.expand_dims(g, -1)
         if a.ndim == 1:
             g = xp.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = xp.expand_dims(g, -1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             ga = unbroadcast(g @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
@@ -207,28 +274,34 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return backend.array_module(x).log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # log(0) = -inf, log(-1) = nan
+            return backend.array_module(x).log(x)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g / x
+        with np.errstate(divide="ignore"):
+            return g / x
 
 
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        y = backend.array_module(x).sqrt(x)
+        with np.errstate(invalid="ignore"):  # sqrt(-1) = nan, as in PyTorch
+            y = backend.array_module(x).sqrt(x)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        return g / (2 * y)
+        with np.errstate(divide="ignore"):
+            return g / (2 * y)
 
 
 class Abs(Function):
+    """|x|; the gradient is sign(x), 0 at 0 (as in PyTorch)."""
+
     @staticmethod
     def forward(ctx, x):
         xp = backend.array_module(x)
@@ -247,11 +320,10 @@ class Clip(Function):
     @staticmethod
     def forward(ctx, x, lo, hi):
         xp = backend.array_module(x)
-        mask = xp.ones(x.shape, dtype=bool)
-        if lo is not None:
-            mask &= x >= lo
-        if hi is not None:
-            mask &= x <= hi
+        if lo is not None and hi is not None:
+            mask = (x >= lo) & (x <= hi)
+        else:
+            mask = x >= lo if lo is not None else x <= hi
         ctx.save_for_backward(mask)
         return xp.clip(x, lo, hi)
 
@@ -261,38 +333,24 @@ class Clip(Function):
         return g * mask, None, None
 
 
-class Maximum(Function):
-    """Element-wise max; on ties each input gets half the gradient (as in PyTorch)."""
+class Extremum(Function):
+    """Element-wise maximum (or minimum with ``is_min``); ties share the gradient equally."""
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, is_min):
         ctx.save_for_backward(a, b)
-        return backend.array_module(a).maximum(a, b)
+        ctx.is_min = is_min
+        xp = backend.array_module(a)
+        return xp.minimum(a, b) if is_min else xp.maximum(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        share = (a > b) + 0.5 * (a == b)
-        ga = unbroadcast(g * share.astype(g.dtype), a.shape) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(g * (1 - share).astype(g.dtype), b.shape) if ctx.needs_input_grad[1] else None
-        return ga, gb
-
-
-class Minimum(Function):
-    """Element-wise min; on ties each input gets half the gradient (as in PyTorch)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return backend.array_module(a).minimum(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        share = (a < b) + 0.5 * (a == b)
-        ga = unbroadcast(g * share.astype(g.dtype), a.shape) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(g * (1 - share).astype(g.dtype), b.shape) if ctx.needs_input_grad[1] else None
-        return ga, gb
+        wins = (a < b) if ctx.is_min else (a > b)
+        share = wins.astype(g.dtype) + (a == b).astype(g.dtype) * g.dtype.type(0.5)
+        ga = unbroadcast(g * share, a.shape) if ctx.needs_input_grad[0] else None
+        gb = unbroadcast(g * (1 - share), b.shape) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
 
 
 class Where(Function):
@@ -345,30 +403,39 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any) -> Tensor:
-    """a / b (broadcasting; integer inputs give a float result)."""
+    """a / b (broadcasting; integer inputs give a float result, as in PyTorch)."""
     if isinstance(a, Tensor) and a.dtype.kind in "iub":
-        a = cast(a, backend.get_default_dtype())
+        a = _floating(a, "div")
     if isinstance(b, Tensor) and b.dtype.kind in "iub":
-        b = cast(b, backend.get_default_dtype())
+        b = _floating(b, "div")
+    if not isinstance(a, Tensor) and isinstance(b, Tensor):
+        a = operand(a, b)  # 1 / int_tensor: the number must not make it an int division
     return _binary(Div, a, b)
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
-    """a ** b (either may be a tensor)."""
+    """a ** b (either may be a tensor; see `Pow` for the gradient at 0 and below)."""
     return _binary(Pow, a, b)
 
 
 def neg(x: Tensor) -> Tensor:
     """-x."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"neg: expected a Tensor, got {type(x).__name__}")
     return Neg.apply(x)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
-    """Matrix product with NumPy/PyTorch semantics (batched, broadcast, 1-D operands)."""
-    if not isinstance(a, Tensor):
-        a = operand(a, b)
-    if not isinstance(b, Tensor):
+    """Matrix product with NumPy/PyTorch semantics (batched, broadcast, 1-D operands).
+
+    a: (..., n, k) or (k,); b: (..., k, m) or (k,) -> (..., n, m) (1-D dims dropped).
+    """
+    if isinstance(a, Tensor):
         b = operand(b, a)
+    elif isinstance(b, Tensor):
+        a = operand(a, b)
+    else:
+        raise TypeError("matmul: at least one argument must be a Tensor")
     sa, sb = tuple(a.shape), tuple(b.shape)
     if len(sa) == 0 or len(sb) == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got {sa} and {sb}")
@@ -380,36 +447,48 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"({ka}) must equal the {'first' if len(sb) == 1 else 'second-to-last'} "
             f"dimension of the second ({kb})"
         )
-    check_broadcast("matmul (batch dimensions)", sa[:-2], sb[:-2])
+    if len(sa) > 2 and len(sb) > 2:
+        check_broadcast("matmul (batch dimensions)", sa[:-2], sb[:-2])
+    if a.dtype != b.dtype:
+        dtype = result_dtype(a, b)
+        a, b = _cast_to(a, dtype), _cast_to(b, dtype)
     return MatMul.apply(a, b)
 
 
 def exp(x: Tensor) -> Tensor:
     """e ** x."""
-    return Exp.apply(x)
+    return Exp.apply(_floating(x, "exp"))
 
 
 def log(x: Tensor) -> Tensor:
-    """Natural logarithm."""
-    return Log.apply(x)
+    """Natural logarithm (-inf at 0, nan below, as in PyTorch)."""
+    return Log.apply(_floating(x, "log"))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    """Square root."""
-    return Sqrt.apply(x)
+    """Square root (its gradient is inf at 0)."""
+    return Sqrt.apply(_floating(x, "sqrt"))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001
     """|x| (gradient sign(x), 0 at 0 as in PyTorch)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"abs: expected a Tensor, got {type(x).__name__}")
     return Abs.apply(x)
 
 
 def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    """Clamp ``x`` into [min, max] (either bound may be None)."""
+    """Clamp ``x`` into [min, max] (either bound may be None; min > max gives max, as in
+    PyTorch). The gradient is 1 inside the bounds, bounds included, and 0 outside."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"clip: expected a Tensor, got {type(x).__name__}")
+    for name, v in (("min", min), ("max", max)):
+        if v is not None and not isinstance(v, (numbers.Real, np.generic)):
+            raise TypeError(f"clip: {name} must be a number or None, got {type(v).__name__}")
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
-    if min is not None and max is not None and min > max:
-        raise ValueError(f"clip: min ({min}) must not exceed max ({max})")
+    if x.dtype.kind in "iub" and any(isinstance(v, (float, np.floating)) for v in (min, max)):
+        x = _floating(x, "clip")
     return Clip.apply(x, min, max)
 
 
@@ -418,34 +497,40 @@ clamp = clip
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Element-wise maximum (broadcasting)."""
-    return _binary(Maximum, a, b)
+    return _binary(Extremum, a, b, False)
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Element-wise minimum (broadcasting)."""
-    return _binary(Minimum, a, b)
+    return _binary(Extremum, a, b, True)
 
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:
-    """Pick ``x`` where ``cond`` is true, else ``y`` (all broadcast together)."""
+    """Pick ``x`` where ``cond`` is true, else ``y``; all three broadcast together.
+
+    cond: a boolean Tensor or array; x, y: tensors or numbers (gradients flow to both).
+    """
     c = cond.data if isinstance(cond, Tensor) else cond
-    ref = x if isinstance(x, Tensor) else y
-    if not isinstance(ref, Tensor):
-        raise TypeError("where: x or y must be a Tensor")
-    xp = backend.array_module(ref.data)
+    if isinstance(x, Tensor) or isinstance(y, Tensor):
+        ref = x if isinstance(x, Tensor) else y
+    else:  # two numbers: a float tensor on cond's device decides the dtype
+        ref = backend.array_module(c).zeros((), dtype=backend.get_default_dtype())
+    xp = backend.array_module(ref.data if isinstance(ref, Tensor) else ref)
     c = xp.asarray(c)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be boolean, got dtype {c.dtype}")
     x, y = operand(x, ref), operand(y, ref)
-    check_broadcast("where", x.shape, y.shape)
-    check_broadcast("where (cond)", c.shape, np.broadcast_shapes(x.shape, y.shape))
+    if x.dtype != y.dtype:
+        dtype = result_dtype(x, y)
+        x, y = _cast_to(x, dtype), _cast_to(y, dtype)
+    check_broadcast("where", c.shape, x.shape, y.shape)
     return Where.apply(c, x, y)
 
 
 def cast(x: Tensor, dtype: Any) -> Tensor:
     """``x`` converted to ``dtype`` (differentiable between float types)."""
     dtype = np.dtype(dtype)
-    if dtype.kind not in "fc" and x.requires_grad:
+    if dtype.kind not in "fc":  # integer results carry no gradient
         return Tensor._wrap(x.data.astype(dtype), False)
     return Cast.apply(x, dtype)
 
@@ -458,7 +543,7 @@ def compare(op: str, a: Tensor, b: Any) -> Tensor:
     """Element-wise comparison ``op`` in eq/ne/lt/le/gt/ge: a boolean tensor, no gradient."""
     bb = operand(b, a)
     bb = bb.data if isinstance(bb, Tensor) else bb
-    if a.device != backend.device_of(bb):
+    if type(bb) is not type(a.data):
         raise backend.DeviceError(f"{op}: tensors on {a.device} and {backend.device_of(bb)}")
     check_broadcast(op, a.shape, bb.shape)
     xp = backend.array_module(a.data)

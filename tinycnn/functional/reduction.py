@@ -23,10 +23,12 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...] | 
     """``dim`` (None, int or sequence; negatives allowed) as a sorted tuple of axes."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {dim!r}")
     out = []
     for d in dims:
-        if not isinstance(d, (int, np.integer)):
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
             raise TypeError(f"{name} must be an int or a tuple of ints, got {dim!r}")
         lo, hi = -_builtins.max(ndim, 1), _builtins.max(ndim, 1) - 1
         if not lo <= d <= hi:
@@ -38,14 +40,26 @@ def normalize_dims(dim: Any, ndim: int, name: str = "dim") -> tuple[int, ...] | 
     return tuple(sorted(out))
 
 
-def _args(dim: Any, keepdim: bool, kw: dict) -> tuple[Any, bool]:
+def _args(dim: Any, keepdim: bool, kw: dict, name: str) -> tuple[Any, bool]:
+    """Accept NumPy's ``axis``/``keepdims`` as aliases of ``dim``/``keepdim``."""
     if "axis" in kw:
         dim = kw.pop("axis")
     if "keepdims" in kw:
         keepdim = kw.pop("keepdims")
     if kw:
-        raise TypeError(f"unexpected keyword arguments {sorted(kw)}")
+        raise TypeError(f"{name}() got unexpected keyword arguments {sorted(kw)}")
     return dim, bool(keepdim)
+
+
+def _axes(x: Tensor, dim: Any, name: str) -> tuple[int, ...] | None:
+    """The axes a reduction of ``x`` over ``dim`` sums over (None: all of them).
+
+    As in PyTorch, ``dim=()`` or ``[]`` means all dims, and a 0-d tensor accepts dim 0/-1.
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    axes = normalize_dims(dim, x.ndim)
+    return None if not axes or x.ndim == 0 else axes
 
 
 def _expand(g: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
@@ -54,6 +68,15 @@ def _expand(g: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
     if axes is not None and not keepdim:
         g = xp.expand_dims(g, axes)
     return xp.broadcast_to(g, shape)
+
+
+def _check_nonempty(x: Tensor, axes: tuple | None, name: str) -> None:
+    """max/min/argmax have no value over zero elements: say so (NumPy's error is cryptic)."""
+    sizes = x.shape if axes is None else [x.shape[a] for a in axes]
+    if 0 in sizes:
+        where = "" if axes is None else f" along dim {axes[0] if len(axes) == 1 else axes}"
+        raise ValueError(f"{name}(): cannot reduce a tensor of shape {x.shape}{where}: it has "
+                         "no elements there (specify a dim of non-zero size)")
 
 
 class Sum(Function):
@@ -72,35 +95,38 @@ class Mean(Function):
     def forward(ctx, x, axes, keepdim):
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = _count(x.shape, axes)
-        return x.mean(axis=axes, keepdims=keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):  # mean of nothing is nan
+            return x.sum(axis=axes, keepdims=keepdim) / x.dtype.type(ctx.count)
 
     @staticmethod
     def backward(ctx, g):
-        return _expand(g / g.dtype.type(ctx.count), ctx.shape, ctx.axes, ctx.keepdim), None, None
+        with np.errstate(divide="ignore"):
+            g = g / g.dtype.type(ctx.count)
+        return _expand(g, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
 class MaxAll(Function):
-    """Max (or min) over ``axes``; the gradient is shared evenly between ties."""
+    """Max (or min) over ``axes``; the gradient is shared evenly between ties (PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, is_min):
         y = x.min(axis=axes, keepdims=True) if is_min else x.max(axis=axes, keepdims=True)
         mask = x == y
         ctx.save_for_backward(mask, mask.sum(axis=axes, keepdims=True))
-        ctx.keepdim, ctx.axes = keepdim, axes
+        ctx.keepdim = keepdim
         return y if keepdim else y.reshape(_reduced_shape(x.shape, axes))
 
     @staticmethod
     def backward(ctx, g):
         mask, count = ctx.saved_tensors
-        xp = backend.array_module(g)
         if not ctx.keepdim:
             g = g.reshape(count.shape)
-        return xp.where(mask, g / count.astype(g.dtype), 0).astype(g.dtype), None, None, None
+        return mask * (g / count.astype(g.dtype)), None, None, None
 
 
 class MaxDim(Function):
-    """Max (or min) along one ``dim``: values and indices; the gradient goes to the index."""
+    """Max (or min) along one ``dim``: values and indices; the gradient goes to the index
+    (the first maximum on ties, as in PyTorch)."""
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, is_min):
@@ -118,31 +144,51 @@ class MaxDim(Function):
     def backward(ctx, g, _gidx):
         (idx_k,) = ctx.saved_tensors
         xp = backend.array_module(g)
-        gx = xp.zeros(ctx.shape, dtype=g.dtype)
         if not ctx.keepdim:
             g = xp.expand_dims(g, ctx.dim)
-        xp.put_along_axis(gx, idx_k, g, axis=ctx.dim)
-        return gx, None, None, None
+        # one-hot along dim: position == index (works the same with NumPy and CuPy)
+        positions = xp.arange(ctx.shape[ctx.dim]).reshape(
+            [-1 if i == ctx.dim else 1 for i in range(len(ctx.shape))])
+        return xp.where(positions == idx_k, g, g.dtype.type(0)), None, None, None
 
 
 class Var(Function):
-    """Variance with ``correction`` (1 = unbiased, PyTorch's default)."""
+    """Variance over ``axes`` with ``correction`` (1: divide by n-1, PyTorch's default).
+
+    var = sum(d^2) / (n - correction) with d = x - mean, so dvar/dx = 2 d / (n - correction).
+    """
+
+    root = False  # `Std` sets it: the output is sqrt(var)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
+        xp = backend.array_module(x)
         n = _count(x.shape, axes)
-        mu = x.mean(axis=axes, keepdims=True)
-        d = x - mu
-        ctx.save_for_backward(d)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, _builtins.max(n - correction, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return (d * d).sum(axis=axes, keepdims=keepdim) / x.dtype.type(ctx.denom)
+        d = x - x.mean(axis=axes, keepdims=True) if n else x
+        denom = _builtins.max(n - correction, 0)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
+        with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction: inf or nan
+            out = (d * d).sum(axis=axes, keepdims=keepdim) / x.dtype.type(denom)
+            if ctx.fn.root:
+                out = xp.sqrt(out)
+        ctx.save_for_backward(d, out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        (d,) = ctx.saved_tensors
-        g = _expand(g, d.shape, ctx.axes, ctx.keepdim)
-        return g * d * d.dtype.type(2.0 / ctx.denom if ctx.denom else np.nan), None, None, None
+        d, out = ctx.saved_tensors
+        xp = backend.array_module(g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.fn.root:  # d sqrt(v) = dv / (2 sqrt(v)); PyTorch uses 0 where std == 0
+                g = xp.where(out == 0, g.dtype.type(0), g / (2 * out))
+            scale = g.dtype.type(2.0 / ctx.denom if ctx.denom else np.inf)
+            return _expand(g, d.shape, ctx.axes, ctx.keepdim) * d * scale, None, None, None
+
+
+class Std(Var):
+    """Standard deviation sqrt(var); its gradient is 0 where it is 0 (PyTorch's choice)."""
+
+    root = True
 
 
 def _count(shape: tuple, axes: tuple | None) -> int:
@@ -157,27 +203,39 @@ def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:  # noqa: A001
-    """Sum over ``dim`` (all dims when None)."""
-    dim, keepdim = _args(dim, keepdim, kw)
-    return Sum.apply(x, normalize_dims(dim, x.ndim), keepdim)
+    """Sum over ``dim`` (an int, a tuple, or None for all dims)."""
+    dim, keepdim = _args(dim, keepdim, kw, "sum")
+    return Sum.apply(x, _axes(x, dim, "sum"), keepdim)
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-    """Mean over ``dim`` (all dims when None)."""
-    dim, keepdim = _args(dim, keepdim, kw)
+    """Mean over ``dim`` (all dims when None); needs a floating tensor, as in PyTorch."""
+    dim, keepdim = _args(dim, keepdim, kw, "mean")
+    axes = _axes(x, dim, "mean")
     if x.dtype.kind not in "fc":
-        raise TypeError(f"mean needs a floating point tensor, got dtype {x.dtype}")
-    return Mean.apply(x, normalize_dims(dim, x.ndim), keepdim)
+        raise TypeError(f"mean needs a floating point tensor, got dtype {x.dtype}; "
+                        "convert it with .float()")
+    return Mean.apply(x, axes, keepdim)
 
 
 def _maxmin(x: Tensor, dim: Any, keepdim: bool, kw: dict, is_min: bool) -> Any:
-    dim, keepdim = _args(dim, keepdim, kw)
-    if x.numel() == 0:
-        raise ValueError(f"{'min' if is_min else 'max'}() of an empty tensor")
+    name = "min" if is_min else "max"
+    dim, keepdim = _args(dim, keepdim, kw, name)
+    axes = _axes(x, dim, name)
     if isinstance(dim, (int, np.integer)):
-        (d,) = normalize_dims(dim, x.ndim)
-        return MaxMin(*MaxDim.apply(x, d, keepdim, is_min))
-    return MaxAll.apply(x, normalize_dims(dim, x.ndim), keepdim, is_min)
+        if x.ndim == 0:  # PyTorch: a 0-d tensor is its own max along dim 0, at index 0
+            v, i = MaxDim.apply(_as_1d(x), 0, False, is_min)
+            return MaxMin(v, i)
+        _check_nonempty(x, axes, name)
+        return MaxMin(*MaxDim.apply(x, axes[0], keepdim, is_min))
+    _check_nonempty(x, axes, name)
+    return MaxAll.apply(x, axes, keepdim, is_min)
+
+
+def _as_1d(x: Tensor) -> Tensor:
+    from .shape import reshape  # noqa: PLC0415  (shape.py imports this module)
+
+    return reshape(x, 1)
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  # noqa: A001
@@ -192,43 +250,55 @@ def min(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:  #
 
 def amax(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Max over one or several dims (values only; ties share the gradient)."""
-    return MaxAll.apply(x, normalize_dims(dim, x.ndim), keepdim, False)
+    axes = _axes(x, dim, "amax")
+    _check_nonempty(x, axes, "amax")
+    return MaxAll.apply(x, axes, keepdim, False)
 
 
 def amin(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Min over one or several dims (values only; ties share the gradient)."""
-    return MaxAll.apply(x, normalize_dims(dim, x.ndim), keepdim, True)
+    axes = _axes(x, dim, "amin")
+    _check_nonempty(x, axes, "amin")
+    return MaxAll.apply(x, axes, keepdim, True)
+
+
+def _moment(fn: type, x: Tensor, dim: Any, unbiased: bool | None, keepdim: bool,
+            correction: Any, kw: dict) -> Tensor:
+    dim, keepdim = _args(dim, keepdim, kw, fn.__name__.lower())
+    axes = _axes(x, dim, fn.__name__.lower())
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    if x.dtype.kind not in "fc":
+        raise TypeError(f"{fn.__name__.lower()} needs a floating point tensor, got dtype "
+                        f"{x.dtype}; convert it with .float()")
+    return fn.apply(x, axes, keepdim, correction)
 
 
 def var(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
         correction: int | None = None, **kw: Any) -> Tensor:
     """Variance over ``dim``; ``correction=1`` (default) divides by n-1, 0 by n."""
-    dim, keepdim = _args(dim, keepdim, kw)
-    if correction is None:
-        correction = 1 if unbiased is None or unbiased else 0
-    if x.dtype.kind not in "fc":
-        raise TypeError(f"var needs a floating point tensor, got dtype {x.dtype}")
-    return Var.apply(x, normalize_dims(dim, x.ndim), keepdim, correction)
+    return _moment(Var, x, dim, unbiased, keepdim, correction, kw)
 
 
 def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
         correction: int | None = None, **kw: Any) -> Tensor:
-    """Standard deviation: ``sqrt(var(...))``."""
-    return var(x, dim, unbiased, keepdim, correction, **kw).sqrt()
+    """Standard deviation over ``dim``: ``sqrt(var(...))`` with the same arguments."""
+    return _moment(Std, x, dim, unbiased, keepdim, correction, kw)
 
 
 def _argext(x: Tensor, dim: Any, keepdim: bool, kw: dict, fn: str) -> Tensor:
-    dim, keepdim = _args(dim, keepdim, kw)
+    dim, keepdim = _args(dim, keepdim, kw, fn)
+    axes = _axes(x, dim, fn)
+    _check_nonempty(x, axes, fn)
     xp = backend.array_module(x.data)
-    if dim is None:
+    if axes is None:
         out = getattr(xp, fn)(x.data)
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        (d,) = normalize_dims(dim, x.ndim)
-        out = getattr(xp, fn)(x.data, axis=d)
+        out = getattr(xp, fn)(x.data, axis=axes[0])
         if keepdim:
-            out = xp.expand_dims(out, d)
+            out = xp.expand_dims(out, axes[0])
     return Tensor._wrap(xp.asarray(out, dtype=np.int64), False)
 
 

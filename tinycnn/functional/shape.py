@@ -6,13 +6,15 @@ movement of the gradient (reshape back, transpose back, scatter back, slice back
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+from .elementwise import cast, result_dtype, unbroadcast
 from .reduction import normalize_dims
 
 
@@ -58,8 +60,6 @@ class BroadcastTo(Function):
 
     @staticmethod
     def backward(ctx, g):
-        from .elementwise import unbroadcast  # noqa: PLC0415
-
         return unbroadcast(g, ctx.shape), None
 
 
@@ -112,13 +112,9 @@ class GetItem(Function):
 
 
 def scatter_add(target: Any, index: Any, values: Any) -> None:
-    """``target[index] += values`` where repeated indices add up (NumPy's ``add.at``)."""
-    if backend.array_module(target) is np:
-        np.add.at(target, index, values)
-    else:
-        import cupyx  # noqa: PLC0415
-
-        cupyx.scatter_add(target, index, values)
+    """``target[index] += values`` where repeated indices add up (``ufunc.at``; CuPy >= 13
+    has it too)."""
+    backend.array_module(target).add.at(target, index, values)
 
 
 def _is_advanced(index: Any) -> bool:
@@ -143,9 +139,14 @@ class ToDevice(Function):
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """``x`` with a new shape of the same number of elements (one entry may be -1)."""
-    shape = tuple(int(s) for s in _sizes(shape))
+    shape = _sizes(shape)
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"reshape: shape must be ints, got {shape}")
+    shape = tuple(int(s) for s in shape)
     n = x.numel()
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = 1
+    for s in shape:
+        known *= s if s != -1 else 1
     if shape.count(-1) > 1 or any(s < -1 for s in shape) or (
         -1 in shape and (known == 0 or n % known)
     ) or (-1 not in shape and known != n):
@@ -225,32 +226,45 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
     return broadcast_to(x, shape)
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate tensors along ``dim`` (all other dims must match)."""
+def _check_tensors(tensors: Any, name: str) -> list:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}")
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("cat: expected a non-empty sequence of tensors")
-    ref = tensors[0]
-    d = _dim(dim, ref.ndim)
+        raise ValueError(f"{name}: expected a non-empty sequence of tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"cat: element {i} is a {type(t).__name__}, expected a Tensor")
+            raise TypeError(f"{name}: element {i} is a {type(t).__name__}, expected a Tensor")
+    return tensors
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate tensors along ``dim`` (all other dims must match); PyTorch's dtype rules."""
+    tensors = _check_tensors(tensors, "cat")
+    ref = tensors[0]
+    if ref.ndim == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    d = _dim(dim, ref.ndim)
+    for i, t in enumerate(tensors):
         if t.ndim != ref.ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref.shape))
                                      if k != d):
             raise ValueError(f"cat: tensor {i} has shape {t.shape}, incompatible with "
                              f"{ref.shape} for concatenation along dim {dim}")
+    if any(t.dtype != ref.dtype for t in tensors):
+        dtype = result_dtype(*(t.data for t in tensors))
+        tensors = [t if t.dtype == dtype else cast(t, dtype) for t in tensors]
     return Concat.apply(d, *tensors)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Stack equal-shaped tensors along a new dim."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
+    """Stack equal-shaped tensors along a new dim ``dim``."""
+    tensors = _check_tensors(tensors, "stack")
     shape = tensors[0].shape
     for i, t in enumerate(tensors):
         if t.shape != shape:
-            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {shape}")
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, expected {shape} "
+                             "(all tensors must have the same shape)")
     d = _dim(dim, len(shape) + 1)
     return cat([unsqueeze(t, d) for t in tensors], d)
 
@@ -272,23 +286,42 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
-    """``x[index]``: basic slicing and integer/boolean array indexing, with gradient."""
+    """``x[index]``: basic slicing and integer/boolean array indexing, with gradient.
+
+    Boolean masks are turned into integer indices (``mask.nonzero()``), so the backward
+    only has to handle integer arrays: it adds gradients up where an index repeats.
+    """
     items = index if isinstance(index, tuple) else (index,)
     xp = backend.array_module(x.data)
-    clean = []
+    clean: list = []
     for i in items:
         if isinstance(i, Tensor):
             i = i.data
         elif isinstance(i, list):
             i = xp.asarray(i)
-        if hasattr(i, "dtype") and getattr(i, "ndim", 0) > 0 and i.dtype.kind not in "iub":
-            raise IndexError(f"tensors used as indices must be integer or boolean, got {i.dtype}")
+            if i.size == 0:
+                i = i.astype(np.int64)  # x[[]] selects nothing (NumPy makes [] float)
+        if hasattr(i, "dtype") and getattr(i, "ndim", 0) > 0 or isinstance(i, np.ndarray):
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"tensors used as indices must be integer or boolean, got "
+                                 f"{i.dtype}")
+            if i.dtype.kind == "b" and i.ndim > 0:
+                clean.extend(i.nonzero())
+                continue
         clean.append(i)
-    index = tuple(clean) if isinstance(index, tuple) else clean[0]
+    index = tuple(clean) if isinstance(index, tuple) or len(clean) != 1 else clean[0]
     try:
         return GetItem.apply(x, index)
     except IndexError as e:
-        raise IndexError(f"index {index!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+        raise IndexError(f"index {_describe(index)} is invalid for a tensor of shape "
+                         f"{x.shape}: {e}") from None
+
+
+def _describe(index: Any) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+    parts = [f"array{tuple(i.shape)}" if hasattr(i, "shape") and i.ndim > 0 else repr(i)
+             for i in items]
+    return f"({', '.join(parts)})" if isinstance(index, tuple) else parts[0]
 
 
 def to_device(x: Tensor, device: str) -> Tensor:

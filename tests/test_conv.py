@@ -1,0 +1,173 @@
+"""conv2d, im2col and col2im: PyTorch parity, float64 gradient checks, bad input.
+
+Tolerances: float32 outputs are sums of C*KH*KW products computed in a different order
+than PyTorch's, so atol 1e-5 (values are O(1)) with rtol 1e-5.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as TF
+from helpers import check_op
+
+import tinycnn
+import tinycnn.functional as F
+from tinycnn.functional import conv as conv_module
+
+# (input shape, weight shape, keyword arguments)
+CASES = [
+    ((2, 3, 7, 6), (4, 3, 3, 3), {}),
+    ((2, 3, 7, 6), (4, 3, 3, 2), {"stride": 2, "padding": 1}),
+    ((1, 2, 9, 8), (3, 2, 2, 3), {"stride": (3, 2), "padding": (2, 0)}),
+    ((2, 2, 8, 9), (3, 2, 3, 3), {"dilation": 2, "padding": 2}),
+    ((2, 2, 9, 7), (2, 2, 2, 3), {"dilation": (2, 1), "stride": (1, 3)}),
+    ((2, 4, 6, 6), (6, 2, 3, 3), {"groups": 2, "padding": 1}),
+    ((2, 4, 5, 5), (4, 1, 3, 3), {"groups": 4, "padding": 1}),      # depthwise
+    ((2, 4, 5, 5), (8, 1, 3, 3), {"groups": 4, "stride": 2}),       # depthwise, multiplier 2
+    ((2, 4, 5, 5), (3, 4, 1, 1), {}),                                # 1x1: a plain GEMM
+    ((2, 4, 7, 6), (3, 4, 1, 1), {"stride": 2}),                     # strided 1x1 (ResNet)
+    ((2, 3, 6, 7), (4, 3, 3, 3), {"padding": "same"}),
+    ((2, 3, 6, 7), (4, 3, 4, 2), {"padding": "same", "dilation": (1, 2)}),  # asymmetric
+    ((2, 3, 6, 7), (4, 3, 3, 3), {"padding": "valid"}),
+    ((1, 1, 5, 5), (2, 1, 5, 5), {}),                                # kernel = input
+    ((3, 2, 5, 4), (2, 2, 3, 3), {"padding": 2, "stride": 3}),      # odd sizes, big padding
+]
+
+
+@pytest.mark.parametrize("xs,ws,kw", CASES)
+def test_conv2d_matches_torch(xs, ws, kw):
+    check_op([xs, ws, (ws[0],)],
+             lambda x, w, b: F.conv2d(x, w, b, **kw),
+             lambda x, w, b: TF.conv2d(x, w, b, **kw), atol=1e-5, rtol=1e-5)
+
+
+def test_conv2d_without_bias_and_unbatched_input():
+    check_op([(2, 6, 5), (3, 2, 3, 3)], lambda x, w: F.conv2d(x, w, padding=1),
+             lambda x, w: TF.conv2d(x, w, padding=1), atol=1e-5)
+
+
+@pytest.mark.parametrize("kw", [
+    {"stride": (2, 1), "padding": (1, 2), "dilation": (2, 1)},
+    {"groups": 2, "stride": 3, "padding": 1},
+    {"stride": 2},  # 1x1 path below uses this with a 1x1 kernel
+])
+def test_conv2d_gradcheck(kw):
+    k = (1, 1) if kw == {"stride": 2} else (2, 3)
+    x = tinycnn.randn(2, 4, 5, 5, requires_grad=True)
+    w = tinycnn.randn(4, 4 // kw.get("groups", 1), *k, requires_grad=True)
+    b = tinycnn.randn(4, requires_grad=True)
+    assert tinycnn.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), [x, w, b])
+
+
+def test_columns_rebuilt_when_large(monkeypatch):
+    """Above KEEP_COLUMNS_BYTES the backward rebuilds cols from x: same gradients."""
+    monkeypatch.setattr(conv_module, "KEEP_COLUMNS_BYTES", 0)
+    check_op([(2, 3, 6, 6), (4, 3, 3, 3)], lambda x, w: F.conv2d(x, w, padding=1),
+             lambda x, w: TF.conv2d(x, w, padding=1), atol=1e-5)
+
+
+def test_frozen_weight_and_first_layer_skip_work(monkeypatch):
+    x = tinycnn.randn(2, 3, 6, 6)                        # images: no gradient wanted
+    w = tinycnn.randn(4, 3, 3, 3, requires_grad=True)
+
+    def no_col2im(*args, **kwargs):
+        raise AssertionError("col2im must not run when the input needs no gradient")
+
+    monkeypatch.setattr(tinycnn.kernels, "col2im", no_col2im)
+    F.conv2d(x, w, padding=1).sum().backward()
+    assert w.grad is not None and x.grad is None
+
+    x2 = tinycnn.randn(2, 3, 6, 6, requires_grad=True)
+    frozen = tinycnn.randn(4, 3, 3, 3)                   # requires_grad=False
+    monkeypatch.undo()
+    y = F.conv2d(x2, frozen, padding=1)
+    assert y.grad_fn is not None
+    y.sum().backward()
+    tx = torch.tensor(x2.numpy(), requires_grad=True)
+    TF.conv2d(tx, torch.tensor(frozen.numpy()), padding=1).sum().backward()
+    np.testing.assert_allclose(x2.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-5)
+    assert frozen.grad is None
+
+
+def test_conv2d_keeps_float32_and_contiguous_output():
+    y = F.conv2d(tinycnn.randn(2, 3, 8, 8), tinycnn.randn(5, 3, 3, 3), stride=2)
+    assert y.dtype == np.float32 and y.shape == (2, 5, 3, 3)
+    assert y.data.flags.c_contiguous
+
+
+# --- im2col / col2im ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kw", [{}, {"stride": 2, "padding": 1}, {"dilation": 2, "padding": 1},
+                                {"stride": (1, 2), "padding": (0, 1)}])
+def test_im2col_matches_torch_unfold(kw):
+    """Ours is channel-major (C*KH*KW, N*L); torch's unfold is (N, C*KH*KW, L)."""
+    x = np.random.default_rng(1).standard_normal((2, 3, 6, 5)).astype(np.float32)
+    ours = F.im2col(tinycnn.tensor(x), (3, 2), **kw).numpy()
+    theirs = TF.unfold(torch.tensor(x), (3, 2), **kw).numpy()
+    np.testing.assert_array_equal(ours, theirs.transpose(1, 0, 2).reshape(ours.shape))
+
+
+def test_col2im_matches_torch_fold_and_is_adjoint():
+    gen = np.random.default_rng(2)
+    cols = gen.standard_normal((3 * 2 * 2, 2 * 3 * 3)).astype(np.float32)
+    ours = F.col2im(tinycnn.tensor(cols), (2, 3, 4, 4), 2, padding=1, stride=2).numpy()
+    theirs = TF.fold(torch.tensor(cols.reshape(12, 2, 9).transpose(1, 0, 2)), (4, 4), 2,
+                     padding=1, stride=2).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+    # <im2col(x), cols> == <x, col2im(cols)>: col2im is the adjoint (transpose) of im2col
+    x = gen.standard_normal((2, 3, 4, 4))
+    lhs = (F.im2col(tinycnn.tensor(x, dtype=np.float64), 2, padding=1, stride=2).numpy()
+           * cols).sum()
+    np.testing.assert_allclose(lhs, (x * ours).sum(), rtol=1e-4)
+
+
+def test_im2col_col2im_gradcheck():
+    x = tinycnn.randn(1, 2, 4, 5, requires_grad=True)
+    assert tinycnn.gradcheck(lambda x: F.im2col(x, (2, 3), stride=(1, 2), padding=1), [x])
+    c = tinycnn.randn(2 * 2 * 3, 1 * 3 * 3, requires_grad=True)
+    assert tinycnn.gradcheck(lambda c: F.col2im(c, (1, 2, 4, 5), (2, 3), stride=(1, 2),
+                                                padding=1), [c])
+
+
+def test_conv2d_is_im2col_then_matmul():
+    """The docstring's claim, spelled out: conv2d == W @ im2col(x), reshaped."""
+    x, w = tinycnn.randn(2, 3, 5, 5), tinycnn.randn(4, 3, 3, 3)
+    cols = F.im2col(x, 3, padding=1)
+    manual = (w.reshape(4, -1) @ cols).reshape(4, 2, 5, 5).permute(1, 0, 2, 3)
+    np.testing.assert_allclose(manual.numpy(), F.conv2d(x, w, padding=1).numpy(), atol=1e-5)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("x_shape,w_shape,kw,err,match", [
+    ((2, 3, 8, 8), (4, 2, 3, 3), {}, ValueError, r"3 channels .* expects 2"),
+    ((2, 4, 8, 8), (4, 3, 3, 3), {"groups": 2}, ValueError, r"4 channels .* expects 6"),
+    ((2, 4, 8, 8), (3, 2, 3, 3), {"groups": 2}, ValueError, "divisible by groups"),
+    ((3, 8), (4, 3, 3, 3), {}, ValueError, r"rank 4 .* got shape \(3, 8\)"),
+    ((2, 3, 8, 8), (4, 3, 3), {}, ValueError, "weight of rank 4"),
+    ((2, 3, 4, 4), (4, 3, 7, 7), {"padding": 1}, ValueError, "larger than the padded input 6x6"),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": -1}, ValueError, "padding must be non-negative"),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"stride": 0}, ValueError, "stride must be >= 1"),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"stride": 1.5}, TypeError, "stride must be an int"),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": "same", "stride": 2}, ValueError, "strided"),
+    ((2, 3, 8, 8), (4, 3, 3, 3), {"padding": "full"}, ValueError, "'valid' or 'same'"),
+])
+def test_conv2d_bad_input(x_shape, w_shape, kw, err, match):
+    with pytest.raises(err, match=match):
+        F.conv2d(tinycnn.randn(*x_shape), tinycnn.randn(*w_shape), **kw)
+
+
+def test_conv2d_bad_types():
+    x, w = tinycnn.randn(1, 3, 5, 5), tinycnn.randn(2, 3, 3, 3)
+    with pytest.raises(TypeError, match="weight must be a Tensor"):
+        F.conv2d(x, w.numpy())
+    with pytest.raises(TypeError, match="dtype float64 and weight dtype float32"):
+        F.conv2d(x.double(), w)
+    with pytest.raises(ValueError, match=r"bias of shape \(2,\), got \(3,\)"):
+        F.conv2d(x, w, tinycnn.randn(3))
+    with pytest.raises(ValueError, match=r"expected cols of shape \(12, 18\)"):
+        F.col2im(tinycnn.randn(12, 17), (2, 3, 4, 4), 2, padding=1, stride=2)

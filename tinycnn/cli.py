@@ -1,0 +1,301 @@
+"""The ``tinycnn`` command line (also ``python -m tinycnn``).
+
+    tinycnn train --model lenet5 --dataset mnist --data-root DIR --epochs 2 --out runs/x
+    tinycnn evaluate runs/x/best.npz --data-root DIR
+    tinycnn summary lenet5 --input 1,28,28
+    tinycnn models
+
+Sub-commands live in a registry: a new one is a function that adds its arguments and a
+function that runs it, registered with `command`::
+
+    def _hello_args(p):
+        p.add_argument("name")
+
+    @command("hello", "say hello", _hello_args)
+    def _hello(args):
+        print("hello", args.name)
+
+Bad input ends with one line on stderr (``tinycnn train: error: ...``) and exit status
+2, not a traceback; set ``TINYCNN_DEBUG=1`` to see the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit status 2."""
+
+
+@dataclass
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int | None]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str,
+            add_arguments: Callable[[argparse.ArgumentParser], None]) -> Callable:
+    """Register ``tinycnn NAME`` (decorates the function that runs it)."""
+    def register(run: Callable[[argparse.Namespace], int | None]) -> Callable:
+        COMMANDS[name] = Command(name, help, add_arguments, run)
+        return run
+    return register
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line (plus where to find help)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+# --- shared argument helpers ----------------------------------------------------------
+
+def _shape(text: str) -> tuple[int, ...]:
+    """``"1,28,28"`` -> (1, 28, 28)."""
+    try:
+        shape = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 1,28,28, got {text!r}") from None
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive sizes like 1,28,28, got {text!r}")
+    return shape
+
+
+def _positive(cast: Callable) -> Callable:
+    def parse(text: str) -> Any:
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+    return parse
+
+
+def _add_data_args(p: argparse.ArgumentParser, dataset_default: str | None = "mnist") -> None:
+    from .datasets_cli import DATASETS  # noqa: PLC0415
+
+    p.add_argument("--dataset", choices=sorted(DATASETS), default=dataset_default,
+                   help="dataset name" + (f" (default: {dataset_default})" if dataset_default
+                                          else " (default: the one in the checkpoint)"))
+    p.add_argument("--data-root", default=os.environ.get("TINYCNN_DATA"),
+                   help="folder holding the dataset folders (mnist/, cifar-10/ ...); "
+                        "default: $TINYCNN_DATA")
+    p.add_argument("--batch-size", type=_positive(int), default=64, help="default: 64")
+    p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    p.add_argument("--limit", type=_positive(int), default=None,
+                   help="use only the first N training and N test samples (smoke tests)")
+
+
+def _data_root(args: argparse.Namespace) -> Path:
+    if args.data_root is None:
+        raise CLIError("no data folder: pass --data-root DIR or set TINYCNN_DATA")
+    root = Path(args.data_root)
+    if not root.is_dir():
+        raise CLIError(f"--data-root {str(root)!r} is not a folder")
+    return root
+
+
+# --- tinycnn train --------------------------------------------------------------------
+
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="lenet5", help="a name from `tinycnn models` "
+                                                     "(default: lenet5)")
+    _add_data_args(p)
+    p.add_argument("--epochs", type=_positive(int), default=2, help="default: 2")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="adam", help="default: adam")
+    p.add_argument("--lr", type=_positive(float), default=1e-3, help="default: 1e-3")
+    p.add_argument("--momentum", type=float, default=0.9, help="SGD momentum (default: 0.9)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="default: 0")
+    p.add_argument("--step-size", type=_positive(int), default=None,
+                   help="StepLR: multiply the learning rate by --gamma every N epochs")
+    p.add_argument("--gamma", type=_positive(float), default=0.1, help="StepLR factor (0.1)")
+    p.add_argument("--val-split", type=float, default=0.0,
+                   help="fraction of the training set held out for validation; 0 (the "
+                        "default) validates on the test set, as the course reports do")
+    p.add_argument("--seed", type=int, default=0, help="default: 0")
+    p.add_argument("--out", default="runs/train", help="output folder (default: runs/train)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+@command("train", "train a model from the zoo on a dataset", _train_args)
+def _train(args: argparse.Namespace) -> int:
+    import tinycnn  # noqa: PLC0415
+
+    from . import optim, plot  # noqa: PLC0415
+    from .datasets_cli import loaders  # noqa: PLC0415
+    from .train import CSVLogger, LambdaCallback, ModelCheckpoint, evaluate, fit  # noqa: PLC0415
+
+    if not 0.0 <= args.val_split < 1.0:
+        raise CLIError(f"--val-split must be in [0, 1), got {args.val_split}")
+    tinycnn.manual_seed(args.seed)
+    data = loaders(args.dataset, _data_root(args), args.batch_size, args.limit, args.val_split)
+    model = _build_model(args.model, num_classes=len(data.classes))
+    model.to(args.device)
+    if args.optimizer == "adam":
+        opt = optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    else:
+        opt = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                        weight_decay=args.weight_decay)
+    scheduler = (optim.lr_scheduler.StepLR(opt, step_size=args.step_size, gamma=args.gamma)
+                 if args.step_size else None)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    best = ModelCheckpoint(out / "best.npz", monitor="val_acc", model_name=args.model,
+                           num_classes=len(data.classes), dataset=args.dataset)
+    callbacks = [CSVLogger(out / "history.csv"), best, LambdaCallback(on_epoch_end=_print_epoch)]
+    print(f"training {args.model} on {args.dataset}: {data.sizes}", flush=True)
+    start = time.perf_counter()
+    history = fit(model, data.train, opt, args.epochs, val_loader=data.val, scheduler=scheduler,
+                  callbacks=callbacks, progress=not args.no_progress)
+    wall = time.perf_counter() - start
+    history.plot(out / "curves.png", title=f"{args.model} on {args.dataset}")
+    best.restore_best(model)
+    result = evaluate(model, data.test)
+    plot.confusion_matrix(result.targets, result.predictions, class_names=data.classes,
+                          path=out / "confusion.png",
+                          title=f"{args.model} on {args.dataset} (test accuracy "
+                                f"{result.accuracy:.4f})")
+    rec = history.best("val_acc")
+    print(f"best epoch {rec['epoch']}: val_acc {rec['val_acc']:.4f}; "
+          f"test loss {result.loss:.4f}, test accuracy {result.accuracy:.4f}; "
+          f"training time {wall:.1f} s")
+    print(f"wrote {out / 'history.csv'}, {out / 'curves.png'}, {out / 'confusion.png'}, "
+          f"{out / 'best.npz'}")
+    return 0
+
+
+def _print_epoch(trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
+    val = (f", val_loss {logs['val_loss']:.4f}, val_acc {logs['val_acc']:.4f}"
+           if logs.get("val_loss") is not None else "")
+    print(f"epoch {epoch}/{trainer.final_epoch}: train_loss {logs['train_loss']:.4f}, "
+          f"train_acc {logs['train_acc']:.4f}{val}, lr {logs['lr']:.3g}, "
+          f"{logs['time']:.1f} s", flush=True)
+
+
+def _build_model(name: str, **kwargs: Any) -> Any:
+    from . import models  # noqa: PLC0415
+
+    if name not in models.list_models():
+        raise CLIError(f"unknown model {name!r}; available: {', '.join(models.list_models())}")
+    return models.get_model(name, **kwargs)
+
+
+# --- tinycnn evaluate -----------------------------------------------------------------
+
+def _evaluate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("checkpoint", help="a checkpoint written by `tinycnn train` (best.npz)")
+    _add_data_args(p, dataset_default=None)
+    p.add_argument("--confusion", default=None, metavar="PNG",
+                   help="also save the confusion matrix to this PNG file")
+
+
+@command("evaluate", "test a saved checkpoint on a dataset's test set", _evaluate_args)
+def _evaluate(args: argparse.Namespace) -> int:
+    from . import io, plot  # noqa: PLC0415
+    from .datasets_cli import loaders  # noqa: PLC0415
+    from .train import evaluate  # noqa: PLC0415
+
+    if not Path(args.checkpoint).is_file():
+        raise CLIError(f"no such checkpoint file {args.checkpoint!r}")
+    state = io.load(args.checkpoint)
+    if not isinstance(state, dict) or "model_name" not in state:
+        raise CLIError(f"{args.checkpoint!r} does not say which model it holds (no "
+                       "'model_name'): it was not written by `tinycnn train`")
+    dataset = args.dataset or state.get("dataset")
+    if dataset is None:
+        raise CLIError("pass --dataset: the checkpoint does not name one")
+    data = loaders(dataset, _data_root(args), args.batch_size, args.limit, 0.0)
+    model = _build_model(state["model_name"], num_classes=int(state["num_classes"]))
+    model.load_state_dict(state["model"])
+    model.to(args.device)
+    result = evaluate(model, data.test)
+    print(f"{state['model_name']} (epoch {state.get('epoch')}) on {dataset} test set "
+          f"({len(result.targets)} images): loss {result.loss:.4f}, accuracy "
+          f"{result.accuracy:.4f}")
+    for name, acc in zip(data.classes, result.per_class_accuracy):
+        print(f"  {name:>12}: {acc:.4f}")
+    if args.confusion:
+        plot.confusion_matrix(result.targets, result.predictions, class_names=data.classes,
+                              path=args.confusion)
+        print(f"wrote {args.confusion}")
+    return 0
+
+
+# --- tinycnn summary / models ---------------------------------------------------------
+
+def _summary_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="a name from `tinycnn models`")
+    p.add_argument("--input", type=_shape, default=(1, 28, 28),
+                   help="input shape C,H,W without the batch (default: 1,28,28)")
+    p.add_argument("--num-classes", type=_positive(int), default=None,
+                   help="number of outputs (default: the model's)")
+
+
+@command("summary", "print a model's layers, output shapes and parameter counts", _summary_args)
+def _summary(args: argparse.Namespace) -> int:
+    from .nn import summary  # noqa: PLC0415
+
+    kwargs = {"num_classes": args.num_classes} if args.num_classes else {}
+    model = _build_model(args.model, **kwargs)
+    summary(model, args.input)
+    return 0
+
+
+@command("models", "list the model names", lambda p: None)
+def _models(args: argparse.Namespace) -> int:
+    from . import models  # noqa: PLC0415
+
+    print("\n".join(models.list_models()))
+    return 0
+
+
+# --- entry point ----------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tinycnn", description="tinycnn: train, evaluate and inspect "
+                                                 "small CNNs on NumPy")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=_Parser)
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        cmd.add_arguments(p)
+        p.set_defaults(run=cmd.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    from .backend import DeviceError  # noqa: PLC0415
+
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (CLIError, ValueError, TypeError, FileNotFoundError, DeviceError,
+            FloatingPointError) as e:
+        if os.environ.get("TINYCNN_DEBUG"):
+            raise
+        message = str(e).splitlines()[0] if str(e) else type(e).__name__
+        print(f"tinycnn {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Image transforms (torchvision's names): one image with ``t(img)``, a batch with ``t.batch(x)``.
+
+Images are PIL images, arrays ``(H, W[, C])`` (channels last, uint8) or Tensors
+``(C, H, W)`` (channels first, float); batches add a leading ``N``. See base.py for the
+protocol and docs/data.md for examples.
+"""
+
+from .base import (
+    Compose, Lambda, Normalize, RandomTransform, ToPILImage, ToTensor, Transform, apply_batch,
+)
+from .photometric import ColorJitter, Grayscale
+from .spatial import (
+    CenterCrop, FiveCrop, Pad, RandomCrop, RandomHorizontalFlip, RandomResizedCrop,
+    RandomRotation, RandomVerticalFlip, Resize, TenCrop,
+)
+
+__all__ = [
+    "CenterCrop", "ColorJitter", "Compose", "FiveCrop", "Grayscale", "Lambda", "Normalize", "Pad",
+    "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
+    "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
+    "Transform", "apply_batch",
+]

@@ -1,0 +1,319 @@
+"""2-D convolution as im2col + one matrix product, forward and backward side by side.
+
+How a convolution becomes a matrix product (im2col)
+---------------------------------------------------
+A convolution slides a small weight window over the image: output pixel (i, j) of
+output channel o is the dot product of the weights ``w[o]`` (C x KH x KW numbers) with
+the C x KH x KW input numbers under the window at (i, j). Written as loops that is six
+nested loops, slow in Python. im2col ("image to columns") copies each window into a
+column of a matrix, so all those dot products become *one* matrix product, which BLAS
+(on the CPU) or cuBLAS (on the GPU) computes at full speed.
+
+Example: one image, one channel, 3x3 input, 2x2 kernel, stride 1, no padding::
+
+    x = a b c      windows: [a b]  [b c]  [d e]  [e f]      cols = a b d e
+        d e f               [d e]  [e f]  [g h]  [h i]             b c e f
+        g h i                                                      d e g h
+                                                                   e f h i
+
+``cols`` has one *row* per kernel tap (C*KH*KW = 4 rows) and one *column* per output
+pixel (N*OH*OW = 4 columns). With the weights flattened to ``W: (O, C*KH*KW)``, the
+output is simply ``W @ cols: (O, N*OH*OW)``, reshaped to (N, O, OH, OW).
+
+Backward is two more matrix products:
+
+* weight gradient: ``gW = gY @ cols.T`` (every tap's input times every output's gradient);
+* input gradient: ``gcols = W.T @ gY`` gives the gradient of every *copy* in cols, and
+  `col2im` adds each copy's gradient back onto the pixel it was copied from (a pixel that
+  sat in 4 windows receives 4 contributions). col2im is the adjoint of im2col.
+
+Rows are laid out channel-major (row ``(c*KH + ki)*KW + kj``), so each row of cols is
+one long contiguous copy, and the rows of one group (``groups > 1``) are a contiguous
+block: a grouped convolution is a batch of ``groups`` smaller matrix products.
+
+The copying loops live in `tinycnn.kernels` (plain NumPy in ``reference.py``, numba on
+the CPU, CUDA on the GPU). 1x1 convolutions need no im2col at all: their columns are
+the input itself, transposed to (C, N*H*W).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import backend, kernels
+from ..autograd import Function
+from ..tensor import Tensor
+
+Pair = tuple[int, int]
+
+# Keep the columns for the weight gradient unless they are this large (then the
+# backward pass rebuilds them from the input: one more im2col, much less memory).
+KEEP_COLUMNS_BYTES = 256 * 2**20
+
+
+# --- argument checking shared with pooling ---------------------------------------------------
+
+
+def is_int(v: Any) -> bool:
+    """True for Python and NumPy integers (not bools, not floats)."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def pair(value: Any, name: str, fn: str, minimum: int = 0) -> Pair:
+    """``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``; ints >= ``minimum`` or a clear error."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(is_int(v) for v in items):
+        raise TypeError(f"{fn}: {name} must be an int or a pair of ints, got {value!r}")
+    if any(v < minimum for v in items):
+        what = "non-negative" if minimum == 0 else f">= {minimum}"
+        raise ValueError(f"{fn}: {name} must be {what}, got {value!r}")
+    return (int(items[0]), int(items[1]))
+
+
+def check_tensor(x: Any, name: str, fn: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}: {name} must be a Tensor, got {type(x).__name__} "
+                        "(wrap arrays with tinycnn.tensor(...))")
+    return x
+
+
+def check_image_batch(x: Any, fn: str, name: str = "input") -> Tensor:
+    """A floating (N, C, H, W) tensor; a (C, H, W) image gets a batch of one."""
+    check_tensor(x, name, fn)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{fn}: expected {name} of rank 4 (N, C, H, W) or 3 (C, H, W), "
+                         f"got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{fn}: expected a floating point {name}, got dtype {x.dtype}")
+    return x if x.ndim == 4 else x.reshape((1,) + x.shape)
+
+
+def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
+    """Output length of a convolution along one axis: ``(size + pads - d*(k-1) - 1)//s + 1``."""
+    return (size + pad_total - dilation * (kernel - 1) - 1) // stride + 1
+
+
+# --- the differentiable ops ---------------------------------------------------------------
+
+
+def _columns(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
+             out_size: Pair) -> Any:
+    """im2col of x: (C*kh*kw, N*oh*ow); a 1x1 kernel's columns are the (strided) input."""
+    if kh == kw == 1 and padding == (0, 0):
+        xp = backend.array_module(x)
+        picked = x[:, :, ::stride[0], ::stride[1]]
+        return xp.ascontiguousarray(picked.transpose(1, 0, 2, 3)).reshape(x.shape[1], -1)
+    return kernels.im2col(x, kh, kw, stride, padding, dilation, out_size)
+
+
+def _uncolumns(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: Pair,
+               dilation: Pair, out_size: Pair) -> Any:
+    """col2im, the adjoint of `_columns`: (C*kh*kw, N*oh*ow) -> (N, C, H, W)."""
+    if kh == kw == 1 and padding == (0, 0):
+        xp = backend.array_module(cols)
+        n, c = x_shape[:2]
+        back = cols.reshape(c, n, *out_size).transpose(1, 0, 2, 3)
+        if stride == (1, 1):
+            return xp.ascontiguousarray(back)
+        gx = xp.zeros(x_shape, dtype=cols.dtype)
+        gx[:, :, ::stride[0], ::stride[1]] = back
+        return gx
+    return kernels.col2im(cols, x_shape, kh, kw, stride, padding, dilation, out_size)
+
+
+class Conv2d(Function):
+    """y = conv(x, w) + b. x: (N, C, H, W), w: (O, C/groups, KH, KW), b: (O,) or None.
+
+    ``padding`` is (top, left): the rows/columns of zeros before the image; ``out_size``
+    fixes (OH, OW) and with it the padding after it (so asymmetric "same" padding works).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups, out_size):
+        xp = backend.array_module(x)
+        n = x.shape[0]
+        o, cg, kh, kw = w.shape
+        oh, ow = out_size
+        geometry = (kh, kw, stride, padding, dilation, out_size)
+        cols = _columns(x, *geometry)  # (C*kh*kw, N*oh*ow)
+        k = cg * kh * kw
+        # one matrix product per group, done as one batched product: (G, O/G, K) @ (G, K, NL)
+        y = w.reshape(groups, o // groups, k) @ cols.reshape(groups, k, -1)
+        y = y.reshape(o, n * oh * ow)
+        if b is not None:
+            y += b[:, None]
+        out = xp.ascontiguousarray(y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+
+        ctx.geometry, ctx.groups, ctx.x_shape = geometry, groups, x.shape
+        keep_cols = ctx.needs_input_grad[1] and cols.nbytes <= KEEP_COLUMNS_BYTES
+        ctx.save_for_backward(
+            cols if keep_cols else None,
+            x if ctx.needs_input_grad[1] and not keep_cols else None,
+            w if ctx.needs_input_grad[0] else None,
+        )
+        return out
+
+    @staticmethod
+    def backward(ctx, gy):
+        cols, x, w = ctx.saved_tensors
+        groups, geometry = ctx.groups, ctx.geometry
+        o = gy.shape[1]
+        # (N, O, OH, OW) -> (G, O/G, N*OH*OW): the layout of the forward product's result
+        g = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)
+        gx = gw = gb = None
+        if ctx.needs_input_grad[2]:
+            gb = g.reshape(o, -1).sum(axis=1)
+        if ctx.needs_input_grad[1]:  # skipped for frozen weights
+            if cols is None:
+                cols = _columns(x, *geometry)
+            c = cols.reshape(groups, -1, cols.shape[1])
+            gw = (g @ c.transpose(0, 2, 1)).reshape(o, -1, geometry[0], geometry[1])
+        if ctx.needs_input_grad[0]:  # skipped for the first layer (the images need none)
+            wg = w.reshape(groups, o // groups, -1)
+            gcols = (wg.transpose(0, 2, 1) @ g).reshape(-1, g.shape[2])
+            gx = _uncolumns(gcols, ctx.x_shape, *geometry)
+        return gx, gw, gb, None, None, None, None, None
+
+
+class Im2col(Function):
+    """`tinycnn.kernels.im2col` with a gradient (which is col2im)."""
+
+    @staticmethod
+    def forward(ctx, x, kh, kw, stride, padding, dilation, out_size):
+        ctx.args = (x.shape, kh, kw, stride, padding, dilation, out_size)
+        return kernels.im2col(x, kh, kw, stride, padding, dilation, out_size)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (kernels.col2im(g, *ctx.args),) + (None,) * 6
+
+
+class Col2im(Function):
+    """`tinycnn.kernels.col2im` with a gradient (which is im2col)."""
+
+    @staticmethod
+    def forward(ctx, cols, x_shape, kh, kw, stride, padding, dilation, out_size):
+        ctx.args = (kh, kw, stride, padding, dilation, out_size)
+        return kernels.col2im(cols, x_shape, kh, kw, stride, padding, dilation, out_size)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (kernels.im2col(g, *ctx.args),) + (None,) * 7
+
+
+# --- public functions ------------------------------------------------------------------------
+
+
+def _padding(padding: Any, kernel: Pair, stride: Pair, dilation: Pair,
+             fn: str) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) from an int, a pair, 'valid' or 'same' (PyTorch's rules)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{fn}: padding='same' is not supported for strided "
+                                 f"convolutions (stride={stride})")
+            # total d*(k-1); an odd total puts the extra row/column after the image
+            th, tw = dilation[0] * (kernel[0] - 1), dilation[1] * (kernel[1] - 1)
+            return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+        raise ValueError(f"{fn}: padding must be an int, a pair, 'valid' or 'same', "
+                         f"got {padding!r}")
+    ph, pw = pair(padding, "padding", fn)
+    return (ph, ph, pw, pw)
+
+
+def _geometry(x_shape: tuple, kernel: Pair, stride: Any, padding: Any, dilation: Any,
+              fn: str) -> tuple[Pair, Pair, Pair, Pair]:
+    """Check the window arguments against the input size; return stride, (top, left)
+    padding, dilation and the output size."""
+    stride = pair(stride, "stride", fn, minimum=1)
+    dilation = pair(dilation, "dilation", fn, minimum=1)
+    top, bottom, left, right = _padding(padding, kernel, stride, dilation, fn)
+    h, w = x_shape[-2:]
+    eff = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    if eff[0] > h + top + bottom or eff[1] > w + left + right:
+        raise ValueError(
+            f"{fn}: kernel size {eff[0]}x{eff[1]} (dilated) is larger than the padded input "
+            f"{h + top + bottom}x{w + left + right} (input {h}x{w}, padding {padding!r})")
+    out = (conv_output_size(h, kernel[0], stride[0], top + bottom, dilation[0]),
+           conv_output_size(w, kernel[1], stride[1], left + right, dilation[1]))
+    return stride, (top, left), dilation, out
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as in PyTorch) of a batch of images.
+
+    input: (N, C, H, W) (or one image (C, H, W)); weight: (O, C/groups, KH, KW);
+    bias: (O,) or None. stride, dilation: int or (h, w); padding: int, (h, w), 'valid' or
+    'same'. groups splits the channels into independent convolutions (groups=C with
+    O=C is a depthwise convolution). Returns (N, O, OH, OW) with
+    ``OH = (H + 2*pad_h - dilation_h*(KH-1) - 1) // stride_h + 1`` (likewise OW).
+    """
+    fn = "conv2d"
+    x = check_image_batch(input, fn)
+    check_tensor(weight, "weight", fn)
+    if weight.ndim != 4:
+        raise ValueError(f"{fn}: expected weight of rank 4 (O, C/groups, KH, KW), got shape "
+                         f"{weight.shape}")
+    if weight.dtype != x.dtype:
+        raise TypeError(f"{fn}: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+    o, cg, kh, kw = weight.shape
+    c = x.shape[1]
+    if cg * groups != c:
+        raise ValueError(f"{fn}: input has {c} channels but weight of shape {weight.shape} with "
+                         f"groups={groups} expects {cg * groups} (= weight.shape[1] * groups)")
+    if o % groups:
+        raise ValueError(f"{fn}: out channels ({o}) must be divisible by groups ({groups})")
+    if bias is not None:
+        check_tensor(bias, "bias", fn)
+        if bias.shape != (o,):
+            raise ValueError(f"{fn}: expected bias of shape ({o},), got {bias.shape}")
+        if bias.dtype != x.dtype:
+            raise TypeError(f"{fn}: input dtype {x.dtype} and bias dtype {bias.dtype} differ")
+    stride, pad, dilation, out = _geometry(x.shape, (kh, kw), stride, padding, dilation, fn)
+    y = Conv2d.apply(x, weight, bias, stride, pad, dilation, groups, out)
+    return y if input.ndim == 4 else y.reshape(y.shape[1:])
+
+
+def im2col(input: Tensor, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1) -> Tensor:
+    """Copy every window of input (N, C, H, W) into a column: (C*KH*KW, N*OH*OW).
+
+    Row ``(c*KH + ki)*KW + kj`` holds tap (ki, kj) of channel c; column
+    ``(n*OH + i)*OW + j`` is output pixel (i, j) of image n. ``conv2d`` is
+    ``weight.reshape(O, -1) @ im2col(x, ...)`` reshaped to (N, O, OH, OW) (see this
+    module's docstring). Differentiable: its gradient is `col2im`.
+    """
+    fn = "im2col"
+    x = check_image_batch(input, fn)
+    kernel = pair(kernel_size, "kernel_size", fn, minimum=1)
+    stride, pad, dilation, out = _geometry(x.shape, kernel, stride, padding, dilation, fn)
+    return Im2col.apply(x, kernel[0], kernel[1], stride, pad, dilation, out)
+
+
+def col2im(cols: Tensor, input_shape: Sequence[int], kernel_size: Any, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1) -> Tensor:
+    """Add columns (C*KH*KW, N*OH*OW) back into an image batch of ``input_shape`` (N, C, H, W).
+
+    The adjoint of `im2col` (not its inverse: a pixel covered by k windows receives the
+    sum of its k copies). This is how conv2d's input gradient is formed.
+    """
+    fn = "col2im"
+    check_tensor(cols, "cols", fn)
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) != 4:
+        raise ValueError(f"{fn}: input_shape must be (N, C, H, W), got {tuple(input_shape)}")
+    kernel = pair(kernel_size, "kernel_size", fn, minimum=1)
+    stride, pad, dilation, out = _geometry(shape, kernel, stride, padding, dilation, fn)
+    want = (shape[1] * kernel[0] * kernel[1], shape[0] * out[0] * out[1])
+    if cols.shape != want:
+        raise ValueError(f"{fn}: expected cols of shape {want} for input_shape {shape}, "
+                         f"got {cols.shape}")
+    return Col2im.apply(cols, shape, kernel[0], kernel[1], stride, pad, dilation, out)

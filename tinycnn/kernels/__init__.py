@@ -1,0 +1,94 @@
+"""Array kernels with no autograd: the loops under convolution and pooling.
+
+Each function below picks its implementation from the type of its array argument:
+
+* NumPy array -> `tinycnn.kernels.cpu` (numba, compiled on first use, cached on disk);
+* CuPy array  -> `tinycnn.kernels.cuda` (CuPy ``ElementwiseKernel``);
+* ``TINYCNN_KERNELS=reference`` in the environment forces `tinycnn.kernels.reference`
+  (whole-array NumPy/CuPy code: the readable version, and the one tests trust).
+
+All three files define the same functions with the same arguments; read ``reference.py``
+first. Geometry arguments: ``kh, kw`` window size; ``stride``, ``padding`` (rows/columns
+added before the first row/column), ``dilation`` are (h, w) pairs; ``out_size`` = (oh, ow).
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from . import reference
+
+Pair = tuple[int, int]
+_CHOICES = ("auto", "reference")
+
+
+def implementation(x: Any) -> ModuleType:
+    """The kernel module that serves array ``x`` (see the module docstring)."""
+    choice = os.environ.get("TINYCNN_KERNELS", "auto").strip().lower() or "auto"
+    if choice not in _CHOICES:
+        raise ValueError(f"TINYCNN_KERNELS must be one of {_CHOICES}, got {choice!r}")
+    if choice == "reference":
+        return reference
+    if isinstance(x, np.ndarray):
+        from . import cpu  # noqa: PLC0415  (numba is imported on the first kernel call)
+
+        return cpu
+    from . import cuda  # noqa: PLC0415
+
+    return cuda
+
+
+def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
+           out_size: Pair) -> Any:
+    """Copy every kh x kw window of x: (N, C, H, W) into a column of (C*kh*kw, N*oh*ow).
+
+    Row ``(c*kh + ki)*kw + kj`` holds tap (ki, kj) of channel c; column ``(n*oh + i)*ow + j``
+    is output pixel (i, j) of image n ("channel-major", Caffe's layout).
+    """
+    return implementation(x).im2col(x, kh, kw, stride, padding, dilation, out_size)
+
+
+def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: Pair,
+           dilation: Pair, out_size: Pair) -> Any:
+    """Adjoint of `im2col`: cols (C*kh*kw, N*oh*ow) -> (N, C, H, W), summing overlaps."""
+    return implementation(cols).col2im(cols, tuple(x_shape), kh, kw, stride, padding,
+                                       dilation, out_size)
+
+
+def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
+                      out_size: Pair) -> tuple[Any, Any]:
+    """x: (N, C, H, W) -> (max of each window, int32 flat index h*W + w of the winner)."""
+    return implementation(x).maxpool2d_forward(x, kh, kw, stride, padding, dilation, out_size)
+
+
+def maxpool2d_backward(gy: Any, argmax: Any, x_shape: tuple) -> Any:
+    """gy, argmax: (N, C, oh, ow) -> gx: (N, C, H, W) with gy added at the winners."""
+    return implementation(gy).maxpool2d_backward(gy, argmax, tuple(x_shape))
+
+
+def avgpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, out_size: Pair,
+                      count_include_pad: bool = True, divisor_override: int | None = None) -> Any:
+    """x: (N, C, H, W) -> (N, C, oh, ow), the mean of each window (PyTorch's divisor)."""
+    return implementation(x).avgpool2d_forward(x, kh, kw, stride, padding, out_size,
+                                               count_include_pad, divisor_override)
+
+
+def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: Pair,
+                       count_include_pad: bool = True,
+                       divisor_override: int | None = None) -> Any:
+    """gy: (N, C, oh, ow) -> gx: (N, C, H, W), each gradient shared evenly over its window."""
+    return implementation(gy).avgpool2d_backward(gy, tuple(x_shape), kh, kw, stride, padding,
+                                                 count_include_pad, divisor_override)
+
+
+def erf(x: Any) -> Any:
+    """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``, element-wise."""
+    return implementation(x).erf(x)
+
+
+__all__ = ["avgpool2d_backward", "avgpool2d_forward", "col2im", "erf", "im2col",
+           "implementation", "maxpool2d_backward", "maxpool2d_forward"]

@@ -1,0 +1,12 @@
+"""Optimizers (``tinycnn.optim``) and learning-rate schedulers (``tinycnn.optim.lr_scheduler``),
+with PyTorch's names, arguments, defaults and update formulas."""
+
+from . import lr_scheduler
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
