@@ -11,8 +11,15 @@ import pytest
 import tinycnn
 from tinycnn import nn, optim
 from tinycnn.train import (
-    CSVLogger, EarlyStopping, History, LambdaCallback, LossThreshold, LRSchedulerCallback,
-    ModelCheckpoint, ProgressBar, fit,
+    CSVLogger,
+    EarlyStopping,
+    History,
+    LambdaCallback,
+    LossThreshold,
+    LRSchedulerCallback,
+    ModelCheckpoint,
+    ProgressBar,
+    fit,
 )
 
 
@@ -42,11 +49,13 @@ def _drive(cb, values, monitor="val_loss", trainer=None, before_epoch=None):
 
 
 @pytest.mark.parametrize("values, patience, min_delta, stop", [
-    ([1.0, 0.9, 0.95, 0.97, 0.5], 1, 0.0, 4),     # 2 epochs without improvement > patience 1
-    ([1.0, 0.9, 0.95, 0.97, 0.5], 2, 0.0, None),  # the 0.5 comes in time
-    ([1.0, 0.99, 0.98, 0.97], 1, 0.05, 3),        # improvements smaller than min_delta
+    ([1.0, 0.9, 0.95, 0.97, 0.5], 1, 0.0, 3),     # first epoch without improvement
+    ([1.0, 0.9, 0.95, 0.97, 0.5], 2, 0.0, 4),     # second epoch in a row without one
+    ([1.0, 0.9, 0.95, 0.97, 0.5], 3, 0.0, None),  # the 0.5 comes in time
+    ([1.0, 0.99, 0.98, 0.97], 2, 0.05, 3),        # improvements smaller than min_delta
     ([1.0, 1.0], 0, 0.0, 2),                      # equal is not better
-    ([1.0, math.nan, 0.5], 1, 0.0, None),         # NaN is never an improvement
+    ([1.0, math.nan, 0.5], 2, 0.0, None),         # NaN is never an improvement...
+    ([1.0, math.nan, 0.9, math.nan], 1, 0.0, 2),  # ...and counts as a bad epoch
 ])
 def test_early_stopping_patience(values, patience, min_delta, stop):
     cb = EarlyStopping("val_loss", patience=patience, min_delta=min_delta)
@@ -68,7 +77,7 @@ def test_early_stopping_restores_best_weights():
 
     cb = EarlyStopping("val_loss", patience=1, restore_best_weights=True)
     assert _drive(cb, [3.0, 1.0, 2.0, 2.5], trainer=FakeTrainer(model),
-                  before_epoch=set_weights) == 4
+                  before_epoch=set_weights) == 3
     np.testing.assert_array_equal(model.weight.numpy(), [[2.0, 2.0]])
 
 
@@ -174,7 +183,9 @@ def test_scheduler_callback_per_step_and_on_plateau():
     assert cb.monitor == "val_loss"
     plateau_hist = fit(model, _data(), opt, epochs=3, val_loader=_data(), callbacks=[cb],
                        progress=False)
-    assert plateau_hist["lr"] == pytest.approx([1e-6, 5e-7, 2.5e-7])
+    # epoch 1 sets the best val_loss; each later epoch fails to improve and halves the lr
+    assert plateau_hist["lr"] == pytest.approx([1e-6, 1e-6, 5e-7])
+    assert opt.param_groups[0]["lr"] == pytest.approx(2.5e-7)
     with pytest.raises(ValueError, match="interval"):
         LRSchedulerCallback(sched, interval="batch")
 

@@ -11,7 +11,10 @@ import torch
 import tinycnn
 import tinycnn.nn as nn
 from tinycnn.nn.utils import (
-    clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
 )
 
 
@@ -177,6 +180,7 @@ def test_repr_matches_torch():
         ("Conv2d", (3, 4, (3, 5)), dict(stride=2, padding=1, dilation=2, bias=False)),
         ("Conv2d", (4, 8, 3), dict(groups=2, padding="same")),
         ("AvgPool2d", (3, 2, 1), {}), ("AdaptiveAvgPool2d", ((1, 1),), {}),
+        ("AdaptiveMaxPool2d", (3,), {}),
         ("LeakyReLU", (0.2,), {}), ("Softmax", (), dict(dim=1)),
         ("LogSoftmax", (), dict(dim=-1)), ("GELU", (), {}), ("GELU", ("tanh",), {}),
         ("Sigmoid", (), {}), ("Tanh", (), {}), ("Identity", (), {}), ("Flatten", (0, 2), {}),
@@ -355,3 +359,47 @@ def test_clip_grad_on_read_only_gradient_and_value():
     w.grad = tinycnn.tensor(np.array([[-3, 0.5, 2]] * 4, np.float32))
     clip_grad_value_([w], 1.0)
     np.testing.assert_array_equal(w.grad.numpy()[0], [-1, 0.5, 1])
+
+
+def test_parameters_to_vector_round_trip():
+    m = Twice()
+    vec = parameters_to_vector(m.parameters())
+    assert vec.shape == (3 * 4 + 4 + 4 * 2 + 2,)
+    np.testing.assert_array_equal(vec.numpy()[:12], m.first.w.numpy().ravel())
+    vec.sum().backward()  # differentiable
+    assert np.all(m.second.b.grad.numpy() == 1)
+    vector_to_parameters(tinycnn.arange(26, dtype=np.float32), m.parameters())
+    np.testing.assert_array_equal(m.second.b.numpy(), [24, 25])
+    with pytest.raises(ValueError, match="26 elements"):
+        vector_to_parameters(tinycnn.zeros(5), m.parameters())
+
+
+def test_deepcopy_gives_an_independent_model():
+    import copy
+
+    model, _ = tiny_cnn()
+    clone = copy.deepcopy(model)
+    assert list(clone.state_dict()) == list(model.state_dict())
+    w, w2 = model.head[0].weight, clone.head[0].weight
+    assert isinstance(w2, nn.Parameter) and w2.requires_grad
+    assert not np.shares_memory(w.data, w2.data)
+    np.testing.assert_array_equal(w.numpy(), w2.numpy())
+
+
+@pytest.mark.cuda
+def test_module_to_cuda_and_state_dict_across_devices():
+    model, _ = tiny_cnn()
+    cpu_model, _ = tiny_cnn()
+    ids = [id(p) for p in model.parameters()]
+    assert model.to("cuda") is model
+    assert [id(p) for p in model.parameters()] == ids
+    assert all(t.device == "cuda" for t in model.state_dict().values())
+    model.load_state_dict(cpu_model.state_dict())  # CPU tensors into a GPU model
+    x = tinycnn.randn(2, 3, 12, 12)
+    model.eval()
+    cpu_model.eval()
+    y = model(x.to("cuda"))
+    assert y.device == "cuda"
+    np.testing.assert_allclose(y.numpy(), cpu_model(x).numpy(), rtol=1e-4, atol=1e-5)
+    cpu_model.load_state_dict(model.state_dict())  # and GPU tensors into a CPU model
+    assert model.cpu().features[0].weight.device == "cpu"

@@ -91,7 +91,7 @@ def test_tsne(tmp_path):
     feats = np.concatenate([rng.normal(0, 1, (20, 8)), rng.normal(6, 1, (20, 8))])
     labels = np.repeat([0, 1], 20)
     fig = plot.tsne(feats, labels, class_names=["zero", "one"], path=tmp_path / "t.png",
-                    perplexity=5)
+                    perplexity=5, max_iter=250)
     _is_png(tmp_path / "t.png")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "t-SNE 1"
@@ -144,7 +144,10 @@ def test_filters_rgb_and_grey(tmp_path):
     assert sum(bool(ax.images) for ax in fig.axes) == 6
     assert fig.axes[0].images[0].get_array().shape == (5, 5, 3)
     fig = plot.filters(np.random.default_rng(1).normal(size=(4, 2, 3, 3)))
-    assert sum(bool(ax.images) for ax in fig.axes) == 8
+    assert sum(bool(ax.images) for ax in fig.axes) == 8 and len(fig.axes) == 8  # 4 rows x 2
+    fig = plot.filters(np.random.default_rng(1).normal(size=(6, 1, 5, 5)))
+    assert len(fig.axes) == 6 and fig.axes[0].images[0].get_array().shape == (5, 5)
+    assert fig._suptitle.get_text() == "Filters 6 x 1 x 5 x 5"
     with pytest.raises(ValueError, match=r"\(out, in, kH, kW\)"):
         plot.filters(np.zeros((3, 3)))
 

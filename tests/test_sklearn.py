@@ -68,7 +68,7 @@ def test_svm_flattens_conv_features():
 
 def test_tsne_embedding_shape_and_small_n():
     x, _ = _blobs(12, 6, dim=60)
-    emb = tsne_embedding(x, perplexity=30)  # perplexity capped below N, PCA to 50 skipped (N<50)
+    emb = tsne_embedding(x, perplexity=30, max_iter=250)  # perplexity capped below N, PCA to 50 skipped (N<50)
     assert emb.shape == (12, 2) and np.isfinite(emb).all()
     with pytest.raises(ValueError, match="at least 3"):
         tsne_embedding(x[:2])

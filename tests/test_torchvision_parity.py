@@ -48,8 +48,11 @@ def test_logits_match_torch_after_export_and_import(tmp_path, arch, shape, layer
 
     x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
     captured = {}
-    hook = ref.get_submodule(layer).register_forward_hook(
-        lambda m, i, o: captured.setdefault("f", o.detach().numpy().copy()))
+
+    def grab(module, inputs, output):  # returns None: a value would replace the output
+        captured["f"] = output.detach().numpy().copy()
+
+    hook = ref.get_submodule(layer).register_forward_hook(grab)
     with torch.no_grad():
         expected = ref(torch.from_numpy(x)).numpy()
     hook.remove()

@@ -203,6 +203,19 @@ def test_predict_inputs_and_tta():
         predict(model, x, tta=lambda b: b)
 
 
+def test_predict_with_the_tencrop_transform():
+    from tinycnn.data import transforms as T
+
+    x, _ = _data(3)
+    model = _net(num_classes=2)
+    model[5] = nn.Linear(3, 2)  # a 2x2 crop gives (3, 2, 2) after the conv, 3 after the pool
+    out = predict(model, x, tta=T.TenCrop(2))
+    crops = T.TenCrop(2).batch(tinycnn.tensor(x)).numpy()  # (3, 10, 1, 2, 2)
+    assert crops.shape == (3, 10, 1, 2, 2)
+    expected = predict(model, crops.reshape(30, 1, 2, 2)).reshape(3, 10, 2).mean(1)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_extract_features_of_a_named_layer():
     x, y = _data(20)
     model = _net()

@@ -218,3 +218,12 @@ def test_load_keeps_dtype_and_accepts_float64(tmp_path):
     assert all(p.dtype == np.float32 for p in other.parameters())
     assert _same_params(other, model)
     assert tinycnn.get_default_dtype() == np.float32
+
+
+def test_cli_export_torchvision_subcommand(tmp_path):
+    from tinycnn import cli
+
+    torch.save(R.alexnet(num_classes=3).state_dict(), tmp_path / "a.pth")
+    assert cli.main(["export-torchvision", "alexnet", str(tmp_path / "a.npz"),
+                     "--state-dict", str(tmp_path / "a.pth")]) == 0
+    assert M.alexnet(num_classes=3, weights=tmp_path / "a.npz").classifier[6].out_features == 3

@@ -16,9 +16,9 @@ from .factory import (
     zeros_like,
 )
 from .functional import (
-    abs, add, argmax, argmin, cat, clamp, clip, div, exp, flatten, log, matmul, max, maximum,
-    mean, min, minimum, mul, neg, pad, permute, pow, reshape, sqrt, squeeze, stack, std, sub,
-    sum, transpose, unsqueeze, var, where,
+    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clip, div, exp, flatten, log,
+    matmul, max, maximum, mean, min, minimum, mul, neg, pad, permute, pow, reshape, sqrt,
+    squeeze, stack, std, sub, sum, transpose, unsqueeze, var, where,
 )
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
@@ -62,7 +62,8 @@ float = _np.float32  # noqa: A001  (torch.float is float32)
 double = _np.float64
 
 __all__ = [
-    "DeviceError", "Function", "GradcheckError", "Tensor", "abs", "add", "arange", "argmax",
+    "DeviceError", "Function", "GradcheckError", "Tensor", "abs", "add", "amax", "amin",
+    "arange", "argmax", "broadcast_to",
     "argmin", "autograd", "cat", "clamp", "clip", "cuda", "div", "empty", "enable_grad", "exp",
     "eye", "flatten", "from_numpy", "full", "functional", "get_default_dtype", "gradcheck",
     "is_grad_enabled", "log", "manual_seed", "matmul", "max", "maximum", "mean", "min",

@@ -89,16 +89,26 @@ class enable_grad(no_grad):
 
 
 class set_grad_enabled(_GradModeContext):
-    """``set_grad_enabled(False)`` switches recording off now (as a call) or inside ``with``."""
+    """``set_grad_enabled(False)`` switches recording off at once (a plain call), or inside
+    ``with``, or around each call of a function it decorates (as in PyTorch)."""
 
     def __init__(self, mode: bool) -> None:
         super().__init__()
         self.mode = bool(mode)
-        self._before_call = _grad_mode.enabled
-        _grad_mode.enabled = self.mode  # PyTorch: the plain call takes effect at once
+        self._pending: bool | None = _grad_mode.enabled  # the mode before this call
+        _grad_mode.enabled = self.mode
+
+    def __enter__(self) -> None:
+        if self._pending is None:
+            super().__enter__()
+        else:  # ``with set_grad_enabled(m):`` -- __init__ already switched; undo it on exit
+            self._prev.append(self._pending)
+            self._pending = None
 
     def __call__(self, func: Any) -> Any:
-        _grad_mode.enabled = self._before_call  # used as a decorator: undo the plain call
+        if self._pending is not None:  # used as a decorator: undo the plain call
+            _grad_mode.enabled = self._pending
+            self._pending = None
         return super().__call__(func)
 
 
@@ -200,6 +210,9 @@ class Function:
             else:
                 raw.append(a)
                 needs.append(False)
+        if kwargs and any(isinstance(v, Tensor) for v in kwargs.values()):
+            raise TypeError(f"{cls.__name__}.apply: pass tensors as positional arguments "
+                            "(keyword arguments are handed to forward unchanged)")
         record = any_needs and _grad_mode.enabled
         ctx = Node(cls)
         if record:
@@ -208,26 +221,20 @@ class Function:
             ctx.needs_input_grad = (False,) * len(args)
         out = cls.forward(ctx, *raw, **kwargs)
 
-        if type(out) is tuple:
-            results = tuple(_wrap_output(o, record) for o in out)
-        else:
-            results = (_wrap_output(out, record),)
+        multi = type(out) is tuple
+        results = tuple(_wrap_output(o, record) for o in out) if multi else (
+            _wrap_output(out, record),)
         if record:
-            ctx.out_meta = tuple((r.data.shape, r.data.dtype) for r in results)
-            parents = []
-            for a, n in zip(args, needs):
-                if not n:
-                    parents.append(None)
-                elif a._ctx is None:
-                    parents.append((a, -1))
-                else:
-                    parents.append((a._ctx, a._out_index))
-            ctx.parents = tuple(parents)
+            ctx.out_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
+            ctx.parents = tuple([
+                None if not n else (a, -1) if a._ctx is None else (a._ctx, a._out_index)
+                for a, n in zip(args, needs)
+            ])
             for i, r in enumerate(results):
                 if r.requires_grad:
                     r._ctx = ctx
                     r._out_index = i
-        return results if type(out) is tuple else results[0]
+        return results if multi else results[0]
 
 
 def _wrap_output(o: Any, record: bool) -> Tensor:
@@ -338,9 +345,19 @@ def _call_backward(node: Node, grads: list) -> tuple:
             "without a gradient"
         )
     for g in out:
-        if isinstance(g, Tensor):  # a custom Function may return tensors
-            return tuple(g.data if isinstance(g, Tensor) else g for g in out)
+        if g is not None and type(g) is not np.ndarray:
+            return tuple(_as_array(g) for g in out)
     return out
+
+
+def _as_array(g: Any) -> Any:
+    """A gradient as an array: a custom Function may return Tensors, and NumPy returns
+    scalars (np.float32) from operations on 0-d arrays, e.g. ``-g``."""
+    if isinstance(g, Tensor):
+        return g.data
+    if isinstance(g, np.generic):
+        return np.asarray(g)
+    return g
 
 
 def _module_like(arrays: list) -> Any:
@@ -377,7 +394,7 @@ def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
             f"gradient of shape {tuple(g.shape)} cannot be accumulated into a leaf of "
             f"shape {tuple(data.shape)}"
         )
-    if type(g) is not type(data):
+    if isinstance(g, np.ndarray) is not isinstance(data, np.ndarray):
         raise DeviceError(f"gradient on {device_of(g)} for a leaf on {leaf.device}")
     if leaf.grad is not None:
         total = leaf.grad.data + g

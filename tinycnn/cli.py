@@ -25,9 +25,10 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 
 class CLIError(Exception):
@@ -61,12 +62,64 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+# --- datasets -------------------------------------------------------------------------
+# name -> (class in tinycnn.data.datasets, per-channel mean, std of the training set)
+DATASETS: dict[str, tuple[str, tuple[float, ...], tuple[float, ...]]] = {
+    "mnist": ("MNIST", (0.1307,), (0.3081,)),
+    "fashion-mnist": ("FashionMNIST", (0.2860,), (0.3530,)),
+    "cifar10": ("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+    "cifar100": ("CIFAR100", (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+}
+
+
+@dataclass
+class Data:
+    train: Any
+    val: Any
+    test: Any
+    classes: list[str]
+    sizes: str
+
+
+def loaders(name: str, root: Path, batch_size: int, limit: int | None = None,
+            val_split: float = 0.0, train: bool = True) -> Data:
+    """DataLoaders for a dataset of `DATASETS`, normalised with its training statistics.
+
+    ``val_split`` > 0 holds out that fraction of the training set (stratified) for
+    validation; otherwise validation uses the test set. ``limit`` keeps the first N
+    samples of each split. ``train=False`` loads only the test set.
+    """
+    from .data import DataLoader, Subset, datasets, stratified_split  # noqa: PLC0415
+    from .data import transforms as T  # noqa: PLC0415
+
+    cls_name, mean, std = DATASETS[name]
+    cls = getattr(datasets, cls_name)
+    transform = T.Compose([T.ToTensor(), T.Normalize(mean, std)])
+
+    def cut(ds: Any) -> Any:
+        return Subset(ds, range(min(limit, len(ds)))) if limit else ds
+
+    test_ds = cut(cls(root, train=False, transform=transform))
+    test = DataLoader(test_ds, batch_size=max(batch_size, 256))
+    train_ds = val_ds = None
+    if train:
+        train_ds = cut(cls(root, train=True, transform=transform))
+        if val_split > 0:
+            train_ds, val_ds = stratified_split(train_ds, [1 - val_split, val_split], seed=0)
+    train_loader = (DataLoader(train_ds, batch_size=batch_size, shuffle=True)
+                    if train_ds is not None else None)
+    val = DataLoader(val_ds, batch_size=max(batch_size, 256)) if val_ds is not None else test
+    sizes = ", ".join(f"{k} {len(d)}" for k, d in (("train", train_ds), ("validation", val_ds),
+                                                    ("test", test_ds)) if d is not None)
+    return Data(train_loader, val, test, list(test_ds.classes), sizes)
+
+
 # --- shared argument helpers ----------------------------------------------------------
 
 def _shape(text: str) -> tuple[int, ...]:
     """``"1,28,28"`` -> (1, 28, 28)."""
     try:
-        shape = tuple(int(v) for v in text.replace("x", ",").split(",") if v.strip())
+        shape = tuple(int(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected sizes like 1,28,28, got {text!r}") from None
     if not shape or min(shape) < 1:
@@ -87,8 +140,6 @@ def _positive(cast: Callable) -> Callable:
 
 
 def _add_data_args(p: argparse.ArgumentParser, dataset_default: str | None = "mnist") -> None:
-    from .datasets_cli import DATASETS  # noqa: PLC0415
-
     p.add_argument("--dataset", choices=sorted(DATASETS), default=dataset_default,
                    help="dataset name" + (f" (default: {dataset_default})" if dataset_default
                                           else " (default: the one in the checkpoint)"))
@@ -137,7 +188,6 @@ def _train(args: argparse.Namespace) -> int:
     import tinycnn  # noqa: PLC0415
 
     from . import optim, plot  # noqa: PLC0415
-    from .datasets_cli import loaders  # noqa: PLC0415
     from .train import CSVLogger, LambdaCallback, ModelCheckpoint, evaluate, fit  # noqa: PLC0415
 
     if not 0.0 <= args.val_split < 1.0:
@@ -207,7 +257,6 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
 @command("evaluate", "test a saved checkpoint on a dataset's test set", _evaluate_args)
 def _evaluate(args: argparse.Namespace) -> int:
     from . import io, plot  # noqa: PLC0415
-    from .datasets_cli import loaders  # noqa: PLC0415
     from .train import evaluate  # noqa: PLC0415
 
     if not Path(args.checkpoint).is_file():
@@ -219,7 +268,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     dataset = args.dataset or state.get("dataset")
     if dataset is None:
         raise CLIError("pass --dataset: the checkpoint does not name one")
-    data = loaders(dataset, _data_root(args), args.batch_size, args.limit, 0.0)
+    if dataset not in DATASETS:
+        raise CLIError(f"unknown dataset {dataset!r}; available: {', '.join(DATASETS)}")
+    data = loaders(dataset, _data_root(args), args.batch_size, args.limit, train=False)
     model = _build_model(state["model_name"], num_classes=int(state["num_classes"]))
     model.load_state_dict(state["model"])
     model.to(args.device)
@@ -262,6 +313,22 @@ def _models(args: argparse.Namespace) -> int:
 
     print("\n".join(models.list_models()))
     return 0
+
+
+# --- tinycnn export-torchvision (tinycnn/tools/export_torchvision.py) -----------------
+
+def _export_torchvision_args(p: argparse.ArgumentParser) -> None:
+    from .tools.export_torchvision import add_arguments  # noqa: PLC0415
+
+    add_arguments(p)
+
+
+@command("export-torchvision", "export torchvision (or .pt/.pth) weights to .npz; needs torch",
+         _export_torchvision_args)
+def _export_torchvision(args: argparse.Namespace) -> int:
+    from .tools.export_torchvision import run  # noqa: PLC0415
+
+    return run(args)
 
 
 # --- entry point ----------------------------------------------------------------------

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,6 +57,8 @@ def learning_curves(history: Any, path: PathLike = None, title: str | None = Non
         raise ValueError("learning_curves: history has no 'train_loss' values")
     epochs = cols.get("epoch") or list(range(1, len(cols["train_loss"]) + 1))
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     for ax, metric, label in ((ax_loss, "loss", "Loss"), (ax_acc, "acc", "Accuracy")):
         for split, style in (("train", "o-"), ("val", "s--")):
@@ -65,6 +68,7 @@ def learning_curves(history: Any, path: PathLike = None, title: str | None = Non
             ys = [np.nan if v is None else v for v in values]
             ax.plot(epochs, ys, style, label="validation" if split == "val" else "train")
         ax.set_xlabel("Epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
         ax.set_title(label)
         ax.grid(alpha=0.3)
@@ -226,38 +230,37 @@ def filters(conv_layer: Any, path: PathLike = None, max_filters: int = 64,
             title: str | None = None) -> Any:
     """The kernels of a convolution (first layer: what the network looks for in pixels).
 
-    ``conv_layer``: a `Conv2d` or its weight (out, in, kH, kW). With 3 input channels each
-    filter is shown in colour; otherwise each (filter, input channel) kernel in grey,
-    one row per filter.
+    ``conv_layer``: a `Conv2d` or its weight (out, in, kH, kW). With 1 or 3 input channels
+    each filter is one grey or colour tile, 8 to a row; otherwise each (filter, input
+    channel) kernel is a grey tile, one row per filter. One scale for all tiles.
     """
     weight = getattr(conv_layer, "weight", conv_layer)
     w = to_numpy(weight).astype(np.float64)
     if w.ndim != 4:
         raise ValueError(f"filters: expected a conv weight of shape (out, in, kH, kW), got "
                          f"{w.shape}")
+    shape = w.shape
     w = w[:max_filters]
     out_c, in_c = w.shape[:2]
     # one grey scale for all kernels (not one per kernel), so their strengths compare
     w = (w - w.min()) / (w.max() - w.min()) if w.max() > w.min() else np.zeros_like(w)
-    plt = _pyplot()
-    if in_c == 3:
+    if in_c in (1, 3):
         ncols = min(8, out_c)
-        nrows = (out_c + ncols - 1) // ncols
-        fig, axes = plt.subplots(nrows, ncols, figsize=(1.2 * ncols, 1.2 * nrows), squeeze=False)
-        tiles = [w[i] for i in range(out_c)]
+        tiles = [w[i] for i in range(out_c)]  # (1, kH, kW) grey or (3, kH, kW) colour
     else:
-        in_c = min(in_c, 16)
-        nrows, ncols = out_c, in_c
-        fig, axes = plt.subplots(nrows, ncols, figsize=(max(2.0, 1.0 * ncols), 1.0 * nrows),
-                                 squeeze=False)
-        tiles = [w[i, j] for i in range(out_c) for j in range(in_c)]
+        ncols = min(in_c, 16)
+        tiles = [w[i, j] for i in range(out_c) for j in range(ncols)]
+    nrows = (len(tiles) + ncols - 1) // ncols
+    plt = _pyplot()
+    fig, axes = plt.subplots(nrows, ncols, figsize=(max(3.0, 1.1 * ncols), 1.1 * nrows + 0.6),
+                             squeeze=False)
     for idx, ax in enumerate(axes.flat):
         ax.axis("off")
         if idx < len(tiles):
             shown = _to_display(tiles[idx])
             ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0, vmax=1,
                       interpolation="nearest")
-    fig.suptitle(title or f"Filters ({w.shape[0]} x {w.shape[1]} x {w.shape[2]} x {w.shape[3]})")
+    fig.suptitle(title or "Filters {} x {} x {} x {}".format(*shape))
     return _finish(fig, path)
 
 

@@ -12,7 +12,8 @@ and put a k-nearest-neighbour classifier or an SVM on top::
 
 from __future__ import annotations
 
-from typing import Any, Iterable, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import numpy as np
 

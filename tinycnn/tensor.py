@@ -175,6 +175,8 @@ class Tensor:
             g = xp.ones(self.data.shape, dtype=self.dtype)
         else:
             g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+            if g.dtype != self.dtype:
+                g = g.astype(self.dtype)
             if tuple(g.shape) != self.shape:
                 raise ValueError(
                     f"backward: grad must have the tensor's shape {self.shape}, got "
@@ -333,7 +335,9 @@ class Tensor:
             raise RuntimeError("in-place assignment to a tensor that requires grad is not "
                                "differentiable; do it under tinycnn.no_grad() or on .detach()")
         v = value.data if isinstance(value, Tensor) else value
-        if isinstance(index, Tensor):
+        if isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        elif isinstance(index, Tensor):
             index = index.data
         try:
             self.data[index] = v
@@ -423,6 +427,12 @@ class Tensor:
 
     def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
         return reduction.min(self, dim, keepdim, **kw)
+
+    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return reduction.amax(self, dim, keepdim)
+
+    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return reduction.amin(self, dim, keepdim)
 
     def var(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
         return reduction.var(self, dim, keepdim=keepdim, **kw)

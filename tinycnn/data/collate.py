@@ -44,10 +44,12 @@ def as_tensor(field: Any, is_input: bool) -> Any:
     The input field, when it is still a uint8 image array (channels last, ``(N, H, W)``,
     ``(N, H, W, C)`` or ``(N, K, H, W, C)``), goes through `ToTensor` (NCHW float32 in
     [0, 1]). Other arrays keep their layout: floats become the default float dtype,
-    integers int64 (class labels). Tensors pass through; anything else is returned as it is.
+    integers int64 (class labels). Tensors pass through (made contiguous); anything else
+    is returned as it is.
     """
-    if isinstance(field, Tensor):
-        return field
+    if isinstance(field, Tensor):  # transforms may leave a transposed view: make it contiguous
+        d = field.data
+        return field if d.flags.c_contiguous else Tensor(backend.array_module(d).ascontiguousarray(d))
     if not isinstance(field, np.ndarray):
         return field
     if is_input and field.dtype == np.uint8 and field.ndim >= 3:

@@ -173,6 +173,7 @@ def per_class_subset(data: Any, n_per_class: int, seed: int | None = None,
     chosen = np.unique(labels) if classes is None else list(classes)
     parts = []
     for c in chosen:
+        c = c.item() if isinstance(c, np.generic) else c
         idx = np.flatnonzero(labels == c)
         if len(idx) < n_per_class:
             raise ValueError(f"class {c!r} has {len(idx)} samples, fewer than n_per_class={n_per_class}")

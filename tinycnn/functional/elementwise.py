@@ -103,20 +103,21 @@ def _cast_to(x: Any, dtype: np.dtype) -> Any:
     return cast(x, dtype) if isinstance(x, Tensor) else x.astype(dtype)
 
 
-def _binary(fn: type, a: Any, b: Any, *extra: Any) -> Tensor:
+def _binary(fn: type, a: Any, b: Any, *extra: Any, name: str | None = None) -> Tensor:
     """Apply a two-input Function with PyTorch's broadcasting and dtype rules."""
+    name = name or fn.__name__.lower()
     if isinstance(a, Tensor):
         b = operand(b, a)
     elif isinstance(b, Tensor):
         a = operand(a, b)
     else:
-        raise TypeError(f"{fn.__name__.lower()}: at least one argument must be a Tensor, got "
+        raise TypeError(f"{name}: at least one argument must be a Tensor, got "
                         f"{type(a).__name__} and {type(b).__name__}")
     if a.dtype != b.dtype:
         dtype = result_dtype(a, b)
         a, b = _cast_to(a, dtype), _cast_to(b, dtype)
     if a.shape != b.shape and a.ndim and b.ndim:  # a 0-d operand always broadcasts
-        check_broadcast(fn.__name__.lower(), a.shape, b.shape)
+        check_broadcast(name, a.shape, b.shape)
     return fn.apply(a, b, *extra)
 
 
@@ -178,13 +179,15 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 = inf, as in PyTorch
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = unbroadcast(g / b, a.shape) if ctx.needs_input_grad[0] else None
-        gb = unbroadcast(-g * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = unbroadcast(g / b, a.shape) if ctx.needs_input_grad[0] else None
+            gb = unbroadcast(-g * a / (b * b), b.shape) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -497,12 +500,12 @@ clamp = clip
 
 def maximum(a: Any, b: Any) -> Tensor:
     """Element-wise maximum (broadcasting)."""
-    return _binary(Extremum, a, b, False)
+    return _binary(Extremum, a, b, False, name="maximum")
 
 
 def minimum(a: Any, b: Any) -> Tensor:
     """Element-wise minimum (broadcasting)."""
-    return _binary(Extremum, a, b, True)
+    return _binary(Extremum, a, b, True, name="minimum")
 
 
 def where(cond: Any, x: Any, y: Any) -> Tensor:

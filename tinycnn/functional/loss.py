@@ -125,7 +125,7 @@ def _coefficients(x: Tensor, target: Any, weight: Any, ignore_index: int,
             coef = coef * (1 - label_smoothing) + label_smoothing / c
         if w is not None:
             coef = coef * w
-        return coef, x.size // c
+        return coef, x.numel() // c
     if t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: target must hold integer class indices (or floating point "
                         f"class probabilities), got dtype {t.dtype}")
@@ -293,7 +293,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     """Binary cross-entropy of probabilities in [0, 1]: ``-w (t log x + (1 - t) log(1 - x))``.
 
     input, target: the same shape; weight: optional, broadcast to the input (a constant,
-    no gradient). For logits use `binary_cross_entropy_with_logits` (more stable).
+    no gradient). The logs are clamped at -100 (PyTorch's rule), so inputs of exactly 0 or
+    1 give a finite loss; the gradients there are those of the clamped loss (torch's
+    target gradient is infinite there). For logits use `binary_cross_entropy_with_logits`.
     """
     fn = "binary_cross_entropy"
     _check_reduction(reduction, fn)

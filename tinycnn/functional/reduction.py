@@ -288,6 +288,8 @@ def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 def _argext(x: Tensor, dim: Any, keepdim: bool, kw: dict, fn: str) -> Tensor:
     dim, keepdim = _args(dim, keepdim, kw, fn)
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{fn}: dim must be an int or None, got {dim!r}")
     axes = _axes(x, dim, fn)
     _check_nonempty(x, axes, fn)
     xp = backend.array_module(x.data)

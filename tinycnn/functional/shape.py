@@ -184,6 +184,8 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
     a, b = _dim(dim0, x.ndim, "dim0"), _dim(dim1, x.ndim, "dim1")
+    if x.ndim == 0:  # PyTorch: a 0-d tensor accepts dims 0/-1 and stays as it is
+        return x
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return Permute.apply(x, tuple(axes))

@@ -12,7 +12,8 @@ load with ``resnet18(weights="r18.npz")``. See docs/transfer.md.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .alexnet import AlexNet, ReducedAlexNet, alexnet, alexnet_reduced
 from .base import FeaturesClassifier, ZooModel
@@ -22,8 +23,14 @@ from .preprocessing import CIFAR10, CIFAR100, IMAGENET, MNIST, Preprocessing
 from .reports import cifar_cnn_49k, dediosnet1, dediosnet2, grid_cnn, simple_cnn_mnist
 from .resnet import BasicBlock, Bottleneck, ResNet, resnet18, resnet18_cifar, resnet34, resnet50
 from .transfer import (
-    FeatureExtractor, feature_extractor, freeze, head_name, param_groups,
-    replace_head, trainable_parameters, unfreeze,
+    FeatureExtractor,
+    feature_extractor,
+    freeze,
+    head_name,
+    param_groups,
+    replace_head,
+    trainable_parameters,
+    unfreeze,
 )
 from .vgg import VGG, vgg11, vgg11_bn, vgg16, vgg16_bn, vgg16_cifar
 from .weights import LoadResult, load_weights, read_weights, save_weights, write_weights

@@ -74,12 +74,12 @@ class Conv2d(Module):
                 init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        """x: (N, C_in, H, W) -> (N, C_out, H_out, W_out)."""
-        check_input(self, x, (4,), "(N, C, H, W)")
-        if x.shape[1] != self.in_channels:
+        """x: (N, C_in, H, W) -> (N, C_out, H_out, W_out); one image (C_in, H, W) works too."""
+        check_input(self, x, (3, 4), "(N, C, H, W)")
+        if x.shape[-3] != self.in_channels:
             raise ValueError(
                 f"{self!r}: expected input with {self.in_channels} channels (in_channels), "
-                f"got {x.shape[1]} channels (input shape {x.shape}, weight of shape "
+                f"got {x.shape[-3]} channels (input shape {x.shape}, weight of shape "
                 f"{self.weight.shape})"
             )
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation,

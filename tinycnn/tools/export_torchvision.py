@@ -27,9 +27,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..models.preprocessing import IMAGENET
-from ..models.weights import write_weights
-
 # architectures whose torchvision weights expect ImageNet preprocessing
 TORCHVISION_ARCHS = ("alexnet", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn",
                      "resnet18", "resnet34", "resnet50")
@@ -53,6 +50,10 @@ def export_state_dict(module_or_state_dict: Any, path: str | os.PathLike, arch: 
     The sidecar records ``arch``, ``source`` and the preprocessing (default: ImageNet's for
     the torchvision architectures, none otherwise). Returns the .npz path.
     """
+    # imported here so that building the CLI parser does not load the model zoo
+    from ..models.preprocessing import IMAGENET  # noqa: PLC0415
+    from ..models.weights import write_weights  # noqa: PLC0415
+
     state = (module_or_state_dict.state_dict() if hasattr(module_or_state_dict, "state_dict")
              else module_or_state_dict)
     if not isinstance(state, Mapping):

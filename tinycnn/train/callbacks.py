@@ -19,8 +19,9 @@ import csv
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .history import infer_mode, is_better
 
@@ -64,9 +65,9 @@ def copy_state(model: Any) -> dict[str, Any]:
 
 
 class EarlyStopping(Callback):
-    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience``
-    epochs (Keras' semantics). ``restore_best_weights`` puts back the best epoch's
-    weights when training stops."""
+    """Stop after ``patience`` epochs in a row in which ``monitor`` did not improve by
+    more than ``min_delta`` (Keras' semantics, where ``patience=0`` acts like 1).
+    ``restore_best_weights`` puts back the best epoch's weights when training ends."""
 
     def __init__(self, monitor: str = "val_loss", patience: int = 0, min_delta: float = 0.0,
                  mode: str = "auto", restore_best_weights: bool = False) -> None:
@@ -93,7 +94,7 @@ class EarlyStopping(Callback):
                 self._best_state = copy_state(trainer.model)
             return
         self.wait += 1
-        if self.wait > self.patience:
+        if self.wait >= self.patience:
             self.stopped_epoch = epoch
             trainer.stop_training = True
 
@@ -278,8 +279,10 @@ class ProgressBar(Callback):
 
     def on_batch_end(self, trainer: Any, step: int, logs: dict[str, Any]) -> None:
         self._bar.update(1)
-        self._bar.set_postfix(loss=f"{logs['running_loss']:.4f}",
-                              acc=f"{logs['running_acc']:.4f}", refresh=False)
+        shown = {"loss": f"{logs['running_loss']:.4f}"}
+        if logs["running_acc"] is not None:  # None for targets that are not class labels
+            shown["acc"] = f"{logs['running_acc']:.4f}"
+        self._bar.set_postfix(shown, refresh=False)
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
         shown = {k: f"{logs[k]:.4f}" for k in ("train_loss", "train_acc", "val_loss", "val_acc")

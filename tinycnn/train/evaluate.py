@@ -8,8 +8,9 @@ through the model and the logits are averaged over the crops (report 003's TenCr
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import csv
 import math
 import os
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 # the columns fit fills, in the order they are written to CSV
 STANDARD_KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "time")
@@ -119,7 +120,7 @@ class History:
                 writer.writerow({k: "" if r.get(k) is None else r[k] for k in keys})
 
     @classmethod
-    def from_csv(cls, path: str | os.PathLike) -> "History":
+    def from_csv(cls, path: str | os.PathLike) -> History:
         """Read a file written by `to_csv` or `CSVLogger` (numbers parsed back)."""
         with open(path, newline="") as f:
             rows = list(csv.DictReader(f))

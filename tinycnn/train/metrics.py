@@ -3,7 +3,8 @@ confused pairs. Plain NumPy; labels are integer arrays of shape (N,)."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import lzma
 import os
 import shutil
@@ -48,11 +49,6 @@ def search_folders(root: str | os.PathLike, subdirs: Sequence[str]) -> list[Path
     """``root`` itself, then ``root/<sub>`` for each of ``subdirs`` (the usual layouts)."""
     root = Path(root).expanduser()
     return [root] + [root / sub for sub in subdirs]
-
-
-def describe(names: Iterable[str]) -> str:
-    """``'a[.gz|.xz]', 'b[.gz|.xz]'`` for error messages."""
-    return ", ".join(f"{n}[.gz|.xz]" for n in names)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -122,9 +118,9 @@ def save_atomic(path: Path, write) -> None:
         raise
 
 
-def read_lines(path: Path) -> list[str]:
-    """Non-empty stripped lines of a small text file (class names)."""
-    return [line.strip() for line in read_bytes(path).decode("utf-8").splitlines() if line.strip()]
+def text_lines(raw: bytes) -> list[str]:
+    """Non-empty stripped lines of a small text file's bytes (class names)."""
+    return [line.strip() for line in raw.decode("utf-8").splitlines() if line.strip()]
 
 
 def read_tar_members(archive: Path, names: Iterable[str]) -> dict[str, bytes]:
@@ -190,7 +186,7 @@ def download(urls: Sequence[str], folder: Path, filename: str, md5: str) -> Path
             check_md5(tmp, md5)
             os.replace(tmp, dest)
             return dest
-        except (OSError, ValueError) as err:  # URLError is an OSError
+        except (OSError, ValueError, http.client.HTTPException) as err:  # URLError is an OSError
             errors.append(f"{url}: {err}")
         finally:
             tmp.unlink(missing_ok=True)
@@ -204,3 +200,25 @@ def extract_archive(archive: Path, dest: Path) -> None:
     """Unpack a tar archive into ``dest`` (members that would escape ``dest`` are refused)."""
     with tarfile.open(archive, "r:*") as tar:
         tar.extractall(dest, filter="data")
+
+
+# --- locating a dataset's files -------------------------------------------------------------
+
+def find_folder(root: str | os.PathLike, subdirs: Sequence[str],
+                required: Sequence[Sequence[str]]) -> Path | None:
+    """The first of `search_folders` that holds every required file.
+
+    ``required``: for each file, the names it may have (each plain, .gz or .xz).
+    """
+    for folder in search_folders(root, subdirs):
+        if all(find_file(folder, names) is not None for names in required):
+            return folder
+    return None
+
+
+def not_found(dataset: str, root: str | os.PathLike, subdirs: Sequence[str],
+              required: Sequence[Sequence[str]], hint: str) -> FileNotFoundError:
+    """The error for missing files: what was looked for, where, and what to do."""
+    looked = ", ".join(str(f) for f in search_folders(root, subdirs))
+    files = "; ".join(" or ".join(f"{n}[.gz|.xz]" for n in names) for names in required)
+    return FileNotFoundError(f"{dataset}: could not find {files} in any of: {looked}. {hint}")

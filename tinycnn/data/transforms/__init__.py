@@ -6,12 +6,27 @@ protocol and docs/data.md for examples.
 """
 
 from .base import (
-    Compose, Lambda, Normalize, RandomTransform, ToPILImage, ToTensor, Transform, apply_batch,
+    Compose,
+    Lambda,
+    Normalize,
+    RandomTransform,
+    ToPILImage,
+    ToTensor,
+    Transform,
+    apply_batch,
 )
 from .photometric import ColorJitter, Grayscale
 from .spatial import (
-    CenterCrop, FiveCrop, Pad, RandomCrop, RandomHorizontalFlip, RandomResizedCrop,
-    RandomRotation, RandomVerticalFlip, Resize, TenCrop,
+    CenterCrop,
+    FiveCrop,
+    Pad,
+    RandomCrop,
+    RandomHorizontalFlip,
+    RandomResizedCrop,
+    RandomRotation,
+    RandomVerticalFlip,
+    Resize,
+    TenCrop,
 )
 
 __all__ = [

@@ -28,7 +28,7 @@ from PIL import Image
 from ... import backend
 from ...tensor import Tensor
 from .. import _rng
-from .images import as_nhwc, batch_len, image_size, is_pil, stack, unstack
+from .images import as_nhwc, batch_shape, is_pil, stack, unstack
 
 
 class Transform:
@@ -63,8 +63,8 @@ class RandomTransform(Transform):
         raise NotImplementedError
 
     def forward(self, x: Any, batched: bool) -> Any:
-        n = batch_len(x) if batched else 1
-        return self.apply(x, self.draw(n, image_size(x, batched), _rng.generator()), batched)
+        n, h, w = batch_shape(x, batched)
+        return self.apply(x, self.draw(n, (h, w), _rng.generator()), batched)
 
 
 def apply_batch(transform: Callable, x: Any) -> Any:

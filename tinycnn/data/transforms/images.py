@@ -78,19 +78,12 @@ def as_nhwc(x: Any, batched: bool) -> tuple[np.ndarray, Callable[[np.ndarray], A
     raise _kind_error(x, batched)
 
 
-def image_size(x: Any, batched: bool) -> tuple[int, int]:
-    """``(H, W)`` of an image or of the images of a batch."""
-    if is_pil(x):
-        return x.height, x.width
-    if isinstance(x, Tensor):
-        return tuple(x.shape[-2:])
+def batch_shape(x: Any, batched: bool) -> tuple[int, int, int]:
+    """``(N, H, W)`` of a batch, or ``(1, H, W)`` of one image (checking its kind)."""
+    if is_pil(x) and not batched:
+        return 1, x.height, x.width
     a, _ = as_nhwc(x, batched)
-    return a.shape[1], a.shape[2]
-
-
-def batch_len(x: Any) -> int:
-    """Number of images in a batch."""
-    return int(x.shape[0])
+    return a.shape[0], a.shape[1], a.shape[2]
 
 
 def unstack(x: Any) -> list:

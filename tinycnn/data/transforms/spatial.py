@@ -17,7 +17,7 @@ from PIL import Image
 from ...tensor import Tensor
 from . import geometry
 from .base import RandomTransform, Transform
-from .images import as_nhwc, image_size, is_pil
+from .images import as_nhwc, batch_shape, is_pil
 
 _PIL_FILTERS = {"bilinear": Image.Resampling.BILINEAR, "nearest": Image.Resampling.NEAREST}
 
@@ -80,7 +80,7 @@ class Resize(Transform):
         return (new_long, new_short) if w <= h else (new_short, new_long)
 
     def forward(self, x: Any, batched: bool) -> Any:
-        oh, ow = self.output_size(*image_size(x, batched))
+        oh, ow = self.output_size(*batch_shape(x, batched)[1:])
         if is_pil(x):
             return x.resize((ow, oh), _PIL_FILTERS[self.interpolation])
         a, back = as_nhwc(x, batched)
@@ -99,7 +99,7 @@ class CenterCrop(Transform):
         self.size = _size2(size, "CenterCrop")
 
     def forward(self, x: Any, batched: bool) -> Any:
-        (h, w), (H, W) = self.size, image_size(x, batched)
+        (h, w), (_, H, W) = self.size, batch_shape(x, batched)
         a, back = as_nhwc(x, batched)
         return back(geometry.crop(a, _centre(H, h), _centre(W, w), h, w))
 

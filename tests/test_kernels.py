@@ -1,0 +1,129 @@
+"""The numba kernels (kernels/cpu.py) against the plain-NumPy reference (kernels/reference.py).
+
+Random geometries (hypothesis): sizes, kernels, strides 1-3, paddings 0-2, dilations,
+asymmetric output sizes; float32 and float64. im2col and max pooling must agree
+exactly (they only copy and compare); sums may differ in the last bits.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinycnn
+import tinycnn.functional as F
+from tinycnn import kernels
+from tinycnn.functional.conv import conv_output_size
+from tinycnn.functional.pooling import pool_output_size
+from tinycnn.kernels import cpu, reference
+
+DTYPES = st.sampled_from([np.float32, np.float64])
+
+
+@st.composite
+def conv_geometry(draw):
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    extra = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))  # asymmetric ("same") padding
+    oh = conv_output_size(h, kh, stride[0], 2 * padding[0] + extra[0], dilation[0])
+    ow = conv_output_size(w, kw, stride[1], 2 * padding[1] + extra[1], dilation[1])
+    return (n, c, h, w), kh, kw, stride, padding, dilation, (max(oh, 1), max(ow, 1))
+
+
+@st.composite
+def pool_geometry(draw):
+    n, c = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    h = draw(st.integers(dilation[0] * (kh - 1) + 1, 10))
+    w = draw(st.integers(dilation[1] * (kw - 1) + 1, 10))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
+    ceil = draw(st.booleans())
+    out = tuple(pool_output_size(*a, ceil) for a in zip((h, w), (kh, kw), stride, padding,
+                                                        dilation))
+    return (n, c, h, w), kh, kw, stride, padding, dilation, out
+
+
+def _rand(shape, dtype, seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@settings(max_examples=60, deadline=None)
+@given(conv_geometry(), DTYPES)
+def test_im2col_col2im_numba_equals_reference(geom, dtype):
+    shape, kh, kw, stride, padding, dilation, out = geom
+    x = _rand(shape, dtype)
+    ours = cpu.im2col(x, kh, kw, stride, padding, dilation, out)
+    ref = reference.im2col(x, kh, kw, stride, padding, dilation, out)
+    assert ours.dtype == dtype
+    np.testing.assert_array_equal(ours, ref)
+    cols = _rand(ref.shape, dtype, seed=1)
+    np.testing.assert_allclose(cpu.col2im(cols, shape, kh, kw, stride, padding, dilation, out),
+                               reference.col2im(cols, shape, kh, kw, stride, padding, dilation,
+                                                out), rtol=1e-5, atol=1e-5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pool_geometry(), DTYPES)
+def test_pooling_numba_equals_reference(geom, dtype):
+    shape, kh, kw, stride, padding, dilation, out = geom
+    x = _rand(shape, dtype)
+    x.reshape(-1)[::7] = 0.5  # ties
+    y, arg = cpu.maxpool2d_forward(x, kh, kw, stride, padding, dilation, out)
+    y_ref, arg_ref = reference.maxpool2d_forward(x, kh, kw, stride, padding, dilation, out)
+    np.testing.assert_array_equal(y, y_ref)
+    np.testing.assert_array_equal(arg, arg_ref)
+    assert arg.dtype == np.int32 and y.dtype == dtype
+    gy = _rand(y.shape, dtype, seed=2)
+    np.testing.assert_allclose(cpu.maxpool2d_backward(gy, arg, shape),
+                               reference.maxpool2d_backward(gy, arg_ref, shape), rtol=1e-6)
+    for include_pad, override in ((True, None), (False, None), (True, 3)):
+        args = (kh, kw, stride, padding, out, include_pad, override)
+        np.testing.assert_allclose(cpu.avgpool2d_forward(x, *args),
+                                   reference.avgpool2d_forward(x, *args), rtol=1e-5, atol=1e-6)
+        bargs = (shape, kh, kw, stride, padding, include_pad, override)
+        np.testing.assert_allclose(cpu.avgpool2d_backward(gy, *bargs),
+                                   reference.avgpool2d_backward(gy, *bargs), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_kernels_accept_non_contiguous_input():
+    x = _rand((3, 2, 8, 9), np.float32)[:, :, ::2, 1:]  # a strided view
+    args = (3, 2, (1, 2), (1, 0), (1, 1), (4, 4))
+    np.testing.assert_array_equal(cpu.im2col(x, *args), reference.im2col(x, *args))
+
+
+def test_erf_numba_equals_reference():
+    x = np.linspace(-6, 6, 101)
+    np.testing.assert_allclose(cpu.erf(x), reference.erf(x), rtol=1e-15)
+    assert cpu.erf(x.astype(np.float32)).dtype == np.float32
+
+
+def test_environment_variable_selects_reference(monkeypatch):
+    x = tinycnn.randn(2, 3, 6, 6, requires_grad=True)
+    w = tinycnn.randn(4, 3, 3, 3)
+    fast = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
+    monkeypatch.setenv("TINYCNN_KERNELS", "reference")
+    assert kernels.implementation(x.data) is reference
+    slow = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
+    np.testing.assert_allclose(fast.numpy(), slow.numpy(), rtol=1e-5, atol=1e-5)
+    monkeypatch.setenv("TINYCNN_KERNELS", "fastest")
+    with pytest.raises(ValueError, match="TINYCNN_KERNELS must be one of"):
+        F.max_pool2d(x, 2)
+
+
+def test_import_tinycnn_does_not_import_numba():
+    code = ("import sys, tinycnn, tinycnn.functional as F; "
+            "assert 'numba' not in sys.modules; "
+            "F.max_pool2d(tinycnn.randn(1, 1, 4, 4), 2); assert 'numba' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,30 @@
+"""``tinycnn.data``: datasets, transforms, splits and the DataLoader (PyTorch's names).
+
+    from tinycnn.data import DataLoader, datasets, transforms as T
+    train = datasets.CIFAR10("../shared/data", train=True, transform=T.Compose([
+        T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+        T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))]))
+    for x, y in DataLoader(train, batch_size=128, shuffle=True):
+        ...  # x: float32 (128, 3, 32, 32), y: int64 (128,)
+
+See docs/data.md.
+"""
+
+from . import datasets, transforms
+from .collate import default_collate
+from .datasets import ArrayDataset, Dataset, TensorDataset
+from .loader import DataLoader
+from .split import (
+    Subset,
+    per_class_subset,
+    random_split,
+    stratified_split,
+    stratified_subset,
+)
+from .tta import tencrop_predict
+
+__all__ = [
+    "ArrayDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "datasets",
+    "default_collate", "per_class_subset", "random_split", "stratified_split",
+    "stratified_subset", "tencrop_predict", "transforms",
+]

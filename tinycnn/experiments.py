@@ -1,0 +1,876 @@
+"""Shared plumbing of the report reproductions in ``examples/report_<NNN>_<topic>.py``.
+
+Each example script rebuilds one course report (``/work/shared/reports``). A script is a
+dict of *sections* (one per part of the report) handed to `main`; this module gives them
+what more than one script needs:
+
+* the command line: ``--data-root --epochs --batch-size --device --out --quick --seed
+  --workers --weights --source-dir --source-epochs`` for every script and section, and
+  a sub-command per section (``all`` runs every section);
+* `Experiment`: one running section, with its output folder, its data and training
+  helpers, and its results table (written as CSV and Markdown after every row);
+* datasets as the reports use them (MNIST, CIFAR-10, the CIFAR-100 test set split in two,
+  an image-folder task such as ants/bees), the small slices of ``--quick`` mode, and
+  generated look-alike data where ``../shared/data`` is absent;
+* pretrained source networks: a real exported ``.npz`` (``--weights``), or a clearly
+  labelled substitute trained by tinycnn itself, exported and re-imported through the
+  very same `tinycnn.models.load_weights` path;
+* `history_row` (a `History` as the row of a report's table) and `compare_curves` (the
+  reports' "A vs B" figures).
+
+A section is a function ``run(exp: Experiment) -> None``::
+
+    def simple_cnn(exp):
+        data = exp.mnist()
+        model = exp.to_device(models.simple_cnn_mnist())
+        run = exp.fit(model, optim.Adam(model.parameters()), data, epochs=exp.epochs(10))
+        exp.add_row(history_row(run.history, model="SimpleCNN"), wall_s=run.seconds)
+
+    if __name__ == "__main__":
+        sys.exit(main(__doc__, {"simplecnn": Section(simple_cnn, "SimpleCNN on MNIST")}))
+
+``--quick`` shrinks everything (a few hundred images, one epoch, narrow nets) so that
+every section of every script runs in seconds: it checks the plumbing, not the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import hashlib
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+GENERATED = "generated"  # --data-root value that asks for generated data
+
+
+# =========================================================================== data roots
+
+
+def default_data_root() -> str:
+    """``../shared/data`` next to the repository (or the working folder), or $TINYCNN_DATA;
+    ``"generated"`` when none exists (the scripts then run on generated look-alike data)."""
+    env = os.environ.get("TINYCNN_DATA")
+    if env:
+        return env
+    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
+        candidate = base.parent / "shared" / "data"
+        if candidate.is_dir():
+            return str(candidate)
+    return GENERATED
+
+
+# =========================================================================== results
+
+
+def _cell(value: Any) -> str:
+    """A table cell: floats with 4 significant digits, None as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+def write_table(rows: Sequence[Mapping[str, Any]], path_stem: str | os.PathLike,
+                title: str | None = None, notes: Sequence[str] = ()) -> tuple[Path, Path]:
+    """Write ``rows`` (dicts; columns in first-seen order) as ``<stem>.csv`` and
+    ``<stem>.md`` (a Markdown table under ``title``, followed by ``notes`` as bullets).
+    Both files are replaced atomically. Returns the two paths."""
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    columns: list[str] = []
+    for row in rows:
+        columns += [k for k in row if k not in columns]
+    csv_path, md_path = stem.with_suffix(".csv"), stem.with_suffix(".md")
+
+    tmp = csv_path.with_suffix(".csv.tmp")
+    with open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row[k] for k in columns})
+    os.replace(tmp, csv_path)
+
+    lines = [f"## {title}", ""] if title else []
+    if columns:
+        lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+        lines += ["| " + " | ".join(_cell(row.get(k)).replace("|", "/") for k in columns) + " |"
+                  for row in rows]
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    tmp = md_path.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, md_path)
+    return csv_path, md_path
+
+
+def history_row(history: Any, **first: Any) -> dict[str, Any]:
+    """A training run as one row of a report's table.
+
+    ``first`` (e.g. ``model="SimpleCNN"``) comes first; then the best validation accuracy
+    and its epoch (the reports' "highest accuracy (validation)" and "epoch with highest
+    accuracy"), the last epoch's losses and accuracies, the number of epochs run and the
+    training time (sum of the epochs' times, seconds).
+    """
+    row: dict[str, Any] = dict(first)
+    last = history.last
+    if any(v is not None for v in history["val_acc"]):
+        best = history.best("val_acc")
+        row.update(best_val_acc=best["val_acc"], best_epoch=best["epoch"])
+    row.update(epochs=last["epoch"], train_loss=last["train_loss"], train_acc=last["train_acc"],
+               val_loss=last.get("val_loss"), val_acc=last.get("val_acc"),
+               train_time_s=round(sum(r.get("time") or 0.0 for r in history), 1))
+    return row
+
+
+# =========================================================================== figures
+
+
+def compare_curves(histories: Mapping[str, Any], path: str | os.PathLike | None = None,
+                   metrics: Sequence[str] = ("val_acc", "val_loss"), title: str | None = None,
+                   x: str = "epoch") -> Any:
+    """One panel per metric, one line per run: the reports' "ReLU vs sigmoid vs tanh",
+    "with vs without momentum", "with vs without transferred weights" figures.
+
+    ``histories``: ``{label: History}``. Returns the matplotlib Figure (saved as PNG with
+    ``path``). Metrics that a history lacks are skipped for it.
+    """
+    from .plot import _finish, _pyplot  # noqa: PLC0415  (matplotlib only when plotting)
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        for label, history in histories.items():
+            if metric not in history:
+                continue
+            ys = [np.nan if v is None else v for v in history[metric]]
+            ax.plot(history[x], ys, "o-", markersize=3, label=label)
+        ax.set_xlabel(x)
+        ax.set_ylabel(metric)
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    return _finish(fig, path)
+
+
+# =========================================================================== data
+
+
+def to_input(prep: Any, *steps: Any) -> Any:
+    """``Compose([*steps, ToTensor(), Normalize(prep.mean, prep.std)])``: uint8 images ->
+    normalised float batches. ``prep`` is a model's `Preprocessing` (mean and std);
+    ``steps`` are the augmentations / crops that come before."""
+    from .data import transforms as T  # noqa: PLC0415
+
+    return T.Compose([*steps, T.ToTensor(), T.Normalize(prep.mean, prep.std)])
+
+
+@dataclass
+class Split:
+    """A task's data: ``train`` and ``val`` (and maybe ``test``) `ArrayDataset` s of uint8
+    images, each with a transform of its own (set it: ``split.train.transform = ...``),
+    class names, and where the data came from (``source``, printed in every table)."""
+
+    train: Any
+    val: Any
+    classes: list[str]
+    source: str
+    test: Any = None
+
+    @property
+    def sizes(self) -> str:
+        parts = [f"{len(self.train)} train", f"{len(self.val)} val"]
+        if self.test is not None:
+            parts.append(f"{len(self.test)} test")
+        return ", ".join(parts)
+
+
+def generated_images(n: int, shape: tuple[int, ...], num_classes: int,
+                     seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` uint8 images of ``shape`` (H, W[, C]) and their labels: each class is a fixed
+    random blurry pattern plus noise, so a CNN can learn it in an epoch. Used where the
+    real data is absent (CI without ../shared/data): only the plumbing is checked then."""
+    gen = np.random.default_rng(seed)
+    h, w = shape[:2]
+    coarse = gen.uniform(0, 255, size=(num_classes, 4, 4) + tuple(shape[2:]))
+    # nearest upsampling of a 4x4 pattern: big blocks, cheap and easy to tell apart
+    rows, cols = np.arange(h) * 4 // h, np.arange(w) * 4 // w
+    patterns = coarse[:, rows][:, :, cols]
+    labels = np.arange(n) % num_classes
+    gen.shuffle(labels)
+    noise = gen.normal(0, 40, size=(n,) + tuple(shape))
+    images = np.clip(patterns[labels] + noise, 0, 255).astype(np.uint8)
+    return images, labels.astype(np.int64)
+
+
+def _generated_split(n_train: int, n_val: int, shape: tuple[int, ...], classes: list[str],
+                     what: str, seed: int) -> Split:
+    from .data import ArrayDataset  # noqa: PLC0415
+
+    x, y = generated_images(n_train + n_val, shape, len(classes), seed)
+    return Split(ArrayDataset(x[:n_train], y[:n_train]), ArrayDataset(x[n_train:], y[n_train:]),
+                 classes, f"generated look-alike data (no {what} under --data-root)")
+
+
+def take(dataset: Any, indices: Any) -> Any:
+    """A new `ArrayDataset` with the samples of an in-memory dataset at ``indices``.
+
+    Unlike a `Subset`, it has a transform of its own: the train and validation parts of
+    one file get different transforms (augmentation for training only).
+    """
+    from .data import ArrayDataset  # noqa: PLC0415
+
+    indices = np.asarray(indices, dtype=np.int64)
+    return ArrayDataset(dataset.data[indices], np.asarray(dataset.targets)[indices])
+
+
+def _quick_slices(test_set: Any, n_train: int, n_val: int, seed: int) -> tuple[Any, Any]:
+    """Two disjoint, class-balanced slices of one (test) file, for --quick runs."""
+    from .data import stratified_split  # noqa: PLC0415
+
+    train_idx, val_idx = stratified_split(np.asarray(test_set.targets), [n_train, n_val], seed=seed)
+    return take(test_set, train_idx), take(test_set, val_idx)
+
+
+def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
+                   workers: int = 4) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Decode an `ImageFolder` once into uint8 arrays (N, size, size, 3) (shorter side
+    resized to ``size``, centre crop), with labels and class names.
+
+    Photos such as ants/bees are up to 2592 x 1944 pixels: decoding them every epoch
+    would cost more than training. The arrays are cached in the data cache folder
+    (``tinycnn.data.datasets.utils.cache_dir``) when there is one.
+    """
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from .data import transforms as T  # noqa: PLC0415
+    from .data.datasets import ImageFolder  # noqa: PLC0415
+    from .data.datasets.utils import cache_dir, save_atomic  # noqa: PLC0415
+
+    folder = ImageFolder(root, transform=T.Compose([T.Resize(size), T.CenterCrop(size)]))
+    chosen = list(range(len(folder))) if indices is None else list(indices)
+    cache = cache_dir()
+    ident = json.dumps([str(root.resolve()), size, chosen, [s for s, _ in folder.samples]])
+    key = f"folder-{hashlib.md5(ident.encode()).hexdigest()[:16]}.npz"
+    if cache is not None and (cache / key).is_file():
+        with np.load(cache / key, allow_pickle=False) as z:
+            return z["x"], z["y"], folder.classes
+    with ThreadPoolExecutor(max(1, workers)) as pool:  # PIL decodes without the GIL
+        samples = list(pool.map(lambda i: folder[i], chosen))
+    x = np.stack([np.asarray(img, dtype=np.uint8) for img, _ in samples])
+    y = np.asarray([t for _, t in samples], dtype=np.int64)
+    if cache is not None:
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            save_atomic(cache / key, lambda f: np.savez(f, x=x, y=y))
+        except OSError:
+            pass  # read-only home: no cache
+    return x, y, folder.classes
+
+
+# =========================================================================== sections
+
+
+@dataclass
+class Section:
+    """One part of a report: ``run(exp)``, a one-line help, and (optionally) a function
+    that adds the section's own command-line options to its parser."""
+
+    run: Callable[["Experiment"], None]
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+
+
+@dataclass
+class TrainRun:
+    """What `Experiment.fit` returns: the History, the trainer (to go on training), and
+    the wall-clock seconds of the call."""
+
+    history: Any
+    trainer: Any
+    seconds: float
+
+
+@dataclass
+class Experiment:
+    """One section being run: the parsed arguments, its output folder and results.
+
+    Sizes and epochs come from the report (the ``full`` values) unless ``--epochs`` /
+    ``--batch-size`` override them; ``--quick`` replaces them by tiny ones.
+    """
+
+    args: argparse.Namespace
+    report: str
+    section: str
+    out: Path
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def quick(self) -> bool:
+        return bool(self.args.quick)
+
+    @property
+    def device(self) -> str:
+        return self.args.device
+
+    @property
+    def seed(self) -> int:
+        return int(self.args.seed)
+
+    def epochs(self, report: int, quick: int = 1) -> int:
+        """The number of epochs: ``--epochs`` if given, else the report's (1 with --quick)."""
+        if self.args.epochs is not None:
+            return int(self.args.epochs)
+        return quick if self.quick else report
+
+    def batch_size(self, report: int, quick: int = 32) -> int:
+        if self.args.batch_size is not None:
+            return int(self.args.batch_size)
+        return min(report, quick) if self.quick else report
+
+    def size(self, full: Any, quick: Any) -> Any:
+        """``full`` normally, ``quick`` with --quick (image counts, widths, grids ...)."""
+        return quick if self.quick else full
+
+    def log(self, message: str) -> None:
+        print(f"[{self.report} {self.section}] {message}", flush=True)
+
+    def path(self, name: str) -> Path:
+        """A file in this section's output folder."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        return self.out / name
+
+    # ----------------------------------------------------------------- results
+    def add_row(self, row: Mapping[str, Any], **extra: Any) -> None:
+        """Append a row to the section's table and rewrite results.csv / results.md."""
+        self.rows.append({**row, **extra})
+        self.write_results()
+
+    def note(self, text: str) -> None:
+        """A line printed under the table (data substitutes, deviations from the report)."""
+        if text not in self.notes:
+            self.notes.append(text)
+            self.log(text)
+
+    def write_results(self) -> None:
+        notes = list(self.notes)
+        if self.quick:
+            notes.insert(0, "QUICK MODE: tiny data and epochs; these numbers check the "
+                            "plumbing and say nothing about the report's results.")
+        notes.append(f"run: {run_info(self.args)['summary']}")
+        write_table(self.rows, self.out / "results", f"Report {self.report}: {self.section}",
+                    notes)
+
+    # ----------------------------------------------------------------- models
+    def to_device(self, model: Any) -> Any:
+        return model.to(self.device)
+
+    def loader(self, dataset: Any, batch_size: int, shuffle: bool = False,
+               drop_last: bool = False) -> Any:
+        """A DataLoader with --workers threads; batches land on --device."""
+        from .data import DataLoader  # noqa: PLC0415
+
+        pin = self.device if self.device != "cpu" else None
+        return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
+                          num_workers=self.args.workers, pin_to_device=pin)
+
+    def fit(self, model: Any, optimizer: Any, train_loader: Any, val_loader: Any, epochs: int,
+            scheduler: Any = None, callbacks: Iterable[Any] = (), trainer: Any = None,
+            label: str = "") -> TrainRun:
+        """`tinycnn.train.Trainer.fit` with one printed line per epoch and the wall time.
+        Pass the ``trainer`` of an earlier run to train more epochs of the same model."""
+        from .train import LambdaCallback, Trainer  # noqa: PLC0415
+
+        def show(tr: Any, epoch: int, logs: dict[str, Any]) -> None:
+            val = (f" val_loss {logs['val_loss']:.4f} val_acc {logs['val_acc']:.4f}"
+                   if logs.get("val_acc") is not None else "")
+            self.log(f"{label} epoch {epoch}/{tr.final_epoch}: train_loss "
+                     f"{logs['train_loss']:.4f} train_acc {logs['train_acc']:.4f}{val} "
+                     f"({logs['time']:.1f} s)")
+
+        if trainer is None:
+            trainer = Trainer(model, optimizer, scheduler=scheduler,
+                              callbacks=[*callbacks, LambdaCallback(on_epoch_end=show)],
+                              progress=not self.args.no_progress)
+        start = time.perf_counter()
+        history = trainer.fit(train_loader, epochs, val_loader=val_loader)
+        return TrainRun(history, trainer, time.perf_counter() - start)
+
+    def evaluate(self, model: Any, loader: Any, classes: Sequence[str], name: str,
+                 title: str) -> Any:
+        """Test ``model``, save its confusion matrix as ``<name>_confusion.png``; returns the
+        `EvalResult` with ``most_confused`` (the two most confused pairs) attached."""
+        from . import plot  # noqa: PLC0415
+        from .train import evaluate, most_confused_pairs  # noqa: PLC0415
+
+        result = evaluate(model, loader)
+        plot.confusion_matrix(result.targets, result.predictions, class_names=list(classes),
+                              path=self.path(f"{name}_confusion.png"),
+                              title=f"{title} (accuracy {result.accuracy:.4f})")
+        result.most_confused = most_confused_pairs(result.targets, result.predictions, k=2,
+                                                   class_names=list(classes),
+                                                   num_classes=len(classes))
+        return result
+
+    # ----------------------------------------------------------------- datasets
+    @property
+    def data_root(self) -> Path | None:
+        root = self.args.data_root
+        return None if root in (None, "", GENERATED) else Path(root).expanduser()
+
+    def _real(self, what: str, exists: Callable[[Path], bool]) -> Path | None:
+        """The data root if it holds ``what`` (else None, with a note: generated data)."""
+        root = self.data_root
+        if root is not None and exists(root):
+            return root
+        self.note(f"{what} not found under --data-root {self.args.data_root!r}: using "
+                  "generated look-alike data")
+        return None
+
+    def mnist(self) -> Split:
+        """MNIST: 60,000 train / 10,000 validation (the reports validate on the test set)."""
+        from .data.datasets import MNIST  # noqa: PLC0415
+
+        n_train, n_val = 256, 128
+        classes = [str(i) for i in range(10)]
+        root = self._real("MNIST", lambda r: any((r / d).is_dir() for d in MNIST.subdirs))
+        if root is None:
+            return _generated_split(n_train, n_val, (28, 28), classes, "MNIST", self.seed)
+        test = MNIST(root, train=False)
+        if self.quick:
+            train, val = _quick_slices(test, n_train, n_val, self.seed)
+            return Split(train, val, classes, f"MNIST test file, quick slices ({n_train}/{n_val})")
+        return Split(MNIST(root, train=True), test, classes, "MNIST (60,000 train / 10,000 test)")
+
+    def cifar10(self) -> Split:
+        """CIFAR-10: 50,000 train / 10,000 validation (the test set, as the reports do)."""
+        from .data.datasets import CIFAR10  # noqa: PLC0415
+
+        n_train, n_val = 256, 128
+        names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                 "ship", "truck"]
+        root = self._real("CIFAR-10", lambda r: any((r / d).is_dir() for d in CIFAR10.subdirs))
+        if root is None:
+            return _generated_split(n_train, n_val, (32, 32, 3), names, "CIFAR-10", self.seed)
+        test = CIFAR10(root, train=False)
+        if self.quick:
+            train, val = _quick_slices(test, n_train, n_val, self.seed)
+            return Split(train, val, test.classes,
+                         f"CIFAR-10 test file, quick slices ({n_train}/{n_val})")
+        return Split(CIFAR10(root, train=True), test, test.classes,
+                     "CIFAR-10 (50,000 train / 10,000 test)")
+
+    def cifar100(self, val_fraction: float = 0.2) -> Split:
+        """CIFAR-100, fine labels. The real training set is used when ``train.bin`` is there;
+        otherwise (../shared/data holds only the test set) a stratified split of the
+        10,000 test images stands in for train / validation, and says so."""
+        from .data import stratified_split  # noqa: PLC0415
+        from .data.datasets import CIFAR100  # noqa: PLC0415
+
+        root = self._real("CIFAR-100", lambda r: any((r / d).is_dir() for d in CIFAR100.subdirs))
+        if root is None:
+            return _generated_split(400, 200, (32, 32, 3), [str(i) for i in range(100)],
+                                    "CIFAR-100", self.seed)
+        test = CIFAR100(root, train=False)
+        if self.quick:
+            train, val = _quick_slices(test, 400, 200, self.seed)
+            return Split(train, val, test.classes, "CIFAR-100 test file, quick slices (400/200)")
+        try:
+            return Split(CIFAR100(root, train=True), test, test.classes,
+                         "CIFAR-100 (50,000 train / 10,000 test)")
+        except FileNotFoundError:
+            pass
+        train, val = (take(test, idx) for idx in
+                      stratified_split(test.targets, [1 - val_fraction, val_fraction], seed=self.seed))
+        self.note(f"SUBSTITUTE DATA: CIFAR-100 training set absent; the 10,000 test images "
+                  f"are split {len(train)} train / {len(val)} validation (stratified, seed "
+                  f"{self.seed}). Accuracies are not comparable with the report's 50,000-image "
+                  "training.")
+        return Split(train, val, test.classes,
+                     f"CIFAR-100 test set split {len(train)}/{len(val)} (substitute)")
+
+    def image_folder(self, size: int, real: Sequence[tuple[str, str, str]], report_data: str,
+                     test_fraction: float = 0.0) -> Split:
+        """A two-folder image task (``train/`` and ``val/`` of class folders) as uint8
+        arrays of ``size`` x ``size`` (shorter side resized, centre crop).
+
+        ``real``: candidate ``(train_dir, val_dir, name)`` under --data-root for the report's
+        own data (e.g. Alien vs Predator); the first found is used. Otherwise ants/bees
+        (``hymenoptera_data``) stands in, and a note says so. ``test_fraction`` > 0 also
+        holds out a stratified test set from the training folder (report 003 picks the best
+        epoch on validation and reports test accuracy).
+        """
+        from .data import ArrayDataset, stratified_split  # noqa: PLC0415
+
+        root = self.data_root
+        found = None
+        for train_dir, val_dir, name in real:
+            if root is not None and (root / train_dir).is_dir() and (root / val_dir).is_dir():
+                found = (root / train_dir, root / val_dir, name, False)
+                break
+        if found is None and root is not None and (root / "hymenoptera_data" / "train").is_dir():
+            base = root / "hymenoptera_data"
+            found = (base / "train", base / "val", "ants/bees", True)
+            self.note(f"SUBSTITUTE DATA: {report_data} is not under --data-root; ants/bees "
+                      "(hymenoptera_data: 244 train / 153 val photos, 2 classes) stands in. "
+                      f"These numbers are NOT the report's {report_data} experiment.")
+        if found is None:
+            self.note(f"no {report_data} nor ants/bees under --data-root: generated data")
+            split = _generated_split(48, 32, (size, size, 3), ["a", "b"], report_data, self.seed)
+            if test_fraction:
+                split.test = split.val
+            return split
+        train_dir, val_dir, name, _ = found
+
+        def pick(folder: Path, per_class: int) -> list[int] | None:
+            if not self.quick:
+                return None
+            from .data.datasets import ImageFolder  # noqa: PLC0415
+
+            targets = np.asarray(ImageFolder(folder).targets)
+            return [int(i) for c in np.unique(targets) for i in np.flatnonzero(targets == c)[:per_class]]
+
+        xt, yt, classes = _folder_arrays(train_dir, size, pick(train_dir, 8), self.args.workers or 4)
+        xv, yv, _ = _folder_arrays(val_dir, size, pick(val_dir, 6), self.args.workers or 4)
+        self.log(f"{name}: {len(xt)} train / {len(xv)} val images at {size}x{size}")
+        train, val = ArrayDataset(xt, yt), ArrayDataset(xv, yv)
+        if not test_fraction:
+            return Split(train, val, classes, f"{name} ({len(xt)} train / {len(xv)} val)")
+        # report 003: the given train folder -> train / validation, the given val -> test
+        tr, va = stratified_split(yt, [1 - test_fraction, test_fraction], seed=self.seed)
+        return Split(ArrayDataset(xt[tr], yt[tr]), ArrayDataset(xt[va], yt[va]), classes,
+                     f"{name} (train folder split {len(tr)}/{len(va)} train/val; val folder "
+                     f"{len(xv)} as test)", test=val)
+
+    # ----------------------------------------------------------------- pretrained weights
+    def weights_for(self, arch: str) -> Path | None:
+        """The --weights file given for ``arch``: ``--weights ARCH=FILE``, or a bare
+        ``--weights FILE`` whose JSON sidecar names ``arch`` (or that has no sidecar)."""
+        from .models.weights import read_sidecar  # noqa: PLC0415
+
+        for spec in self.args.weights or []:
+            name, sep, path = spec.partition("=")
+            if sep and name == arch:
+                return Path(path)
+            if not sep:
+                side = read_sidecar(spec) or {}
+                if side.get("architecture") in (None, arch):
+                    return Path(spec)
+        return None
+
+    def pretrained(self, arch: str, num_classes: int, source: str = "cifar10",
+                   image_size: int = 32, **model_kwargs: Any) -> tuple[Any, str]:
+        """A ``arch`` model with pretrained weights and a fresh ``num_classes`` head.
+
+        The weights are the --weights file for ``arch`` (e.g. ImageNet weights from
+        ``python -m tinycnn.tools.export_torchvision``), else a SUBSTITUTE: ``arch``
+        trained by tinycnn on ``source`` ("cifar10" or "cifar100"), at ``image_size``
+        pixels, for --source-epochs epochs, exported to --source-dir (reused on later runs).
+        Either way the file goes through `tinycnn.models.load_weights` (strict=False: every
+        tensor but the old head must load). Returns ``(model, short name of the weights)``.
+        """
+        from . import models  # noqa: PLC0415
+
+        path = self.weights_for(arch)
+        if path is not None:
+            what = f"{path.name}"
+        else:
+            path = self.train_source(arch, source, image_size, **model_kwargs)
+            what = f"substitute ({arch} on {source})"
+            self.note(f"SUBSTITUTE PRETRAINING: {arch} trained by tinycnn itself on {source} "
+                      f"({path}), exported and re-imported with load_weights; NOT the "
+                      "report's pretrained weights.")
+        model = models.get_model(arch, num_classes=num_classes, **model_kwargs)
+        result = models.load_weights(model, path, strict=False)
+        head = models.head_name(model)
+        unexpected = [k for k in result.missing_keys + result.unexpected_keys
+                      + [m[0] for m in result.mismatched_keys] if not k.startswith(head + ".")]
+        if unexpected:
+            raise ValueError(f"{path} does not fit {arch}: keys other than the head "
+                             f"{head!r} are missing, unexpected or of another shape: "
+                             f"{unexpected[:5]}")
+        models.replace_head(model, num_classes)  # fresh head even if the class counts agree
+        return self.to_device(model), what
+
+    def train_source(self, arch: str, source: str, image_size: int, **model_kwargs: Any) -> Path:
+        """Train ``arch`` on ``source`` and export it as .npz + JSON sidecar (or reuse it).
+
+        Recipe: SGD (lr 0.01, momentum 0.9, weight decay 5e-4), cosine schedule, random
+        crops and flips, images upsampled to ``image_size``. The sidecar records all that.
+        """
+        from . import models, optim  # noqa: PLC0415
+        from .data import transforms as T  # noqa: PLC0415
+
+        epochs = self.args.source_epochs if self.args.source_epochs is not None else \
+            self.size(10, 1)
+        tag = "-quick" if self.quick else ""
+        folder = Path(self.args.source_dir) if self.args.source_dir else self.out.parent / "sources"
+        path = folder / f"{arch}-{source}-{image_size}px-{epochs}ep-seed{self.seed}{tag}.npz"
+        if path.is_file():
+            self.log(f"reusing substitute source weights {path}")
+            return path
+        split = self.cifar10() if source == "cifar10" else self.cifar100()
+        if self.quick:  # a handful of batches: the export / import path is what is tested
+            split.train, split.val = take(split.train, np.arange(128)), take(split.val, np.arange(64))
+        prep = models.CIFAR10 if source == "cifar10" else models.CIFAR100
+        resize = [T.Resize(image_size)] if image_size != 32 else []
+        split.train.transform = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(),
+                                           *resize, T.ToTensor(), T.Normalize(prep.mean, prep.std)])
+        split.val.transform = T.Compose([*resize, T.ToTensor(), T.Normalize(prep.mean, prep.std)])
+        model = self.to_device(models.get_model(arch, num_classes=len(split.classes),
+                                                **model_kwargs))
+        opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+        sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, epochs))
+        bs = self.size(128, 32)
+        self.log(f"training substitute source {arch} on {split.source} for {epochs} epochs")
+        run = self.fit(model, opt, self.loader(split.train, bs, shuffle=True),
+                       self.loader(split.val, bs), epochs, scheduler=sched,
+                       label=f"source {arch}")
+        best = run.history.last
+        meta = {
+            "architecture": arch,
+            "source": (f"tinycnn substitute: {arch} trained {epochs} epochs on {split.source} "
+                       f"at {image_size}px (SGD 0.01 momentum 0.9 wd 5e-4, cosine, "
+                       "crop+flip); NOT ImageNet / the report's weights"),
+            "preprocessing": {"mean": list(prep.mean), "std": list(prep.std),
+                              "resize": None, "crop": None},
+            "val_acc": best["val_acc"], "epochs": epochs, "seed": self.seed, "quick": self.quick,
+        }
+        models.write_weights(model.state_dict(), path, meta)
+        self.log(f"exported substitute source weights to {path} (val_acc {best['val_acc']:.4f})")
+        return path
+
+
+# =========================================================================== sweeps
+
+
+def sweep_arguments(p: argparse.ArgumentParser) -> None:
+    """Options of the sections that run a grid of trainings with `tinycnn.sweep.sweep`."""
+    g = p.add_argument_group("grid options")
+    g.add_argument("--jobs", type=_positive_int, default=1,
+                   help="trainings run at once (processes, or Dask workers; default: 1)")
+    g.add_argument("--backend", choices=["loky", "dask", "sequential"], default="loky",
+                   help="joblib backend for --jobs > 1 (default: loky, local processes); "
+                        "'dask' runs the cells on a Dask cluster (see docs/reproductions.md)")
+    g.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address (tcp://host:8786); default with --backend "
+                        "dask: a local cluster of --jobs workers")
+
+
+def _sweep_cell(fn: Callable[..., dict[str, Any]], args: argparse.Namespace, report: str,
+                section: str, out: str, **config: Any) -> dict[str, Any]:
+    """One cell of a grid, in whatever process runs it: a fresh Experiment, seeded."""
+    from . import manual_seed  # noqa: PLC0415
+
+    manual_seed(args.seed)
+    np.random.seed(args.seed)
+    return fn(Experiment(args, report, section, Path(out)), **config)
+
+
+def run_sweep(exp: "Experiment", fn: Callable[..., dict[str, Any]],
+              configs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``fn(exp, **config)`` for every config, through `tinycnn.sweep.sweep` (--jobs,
+    --backend, --scheduler); returns one row per config: the config, fn's dict, seconds.
+
+    ``fn`` must be a module-level function of the script (joblib / Dask pickle it with
+    cloudpickle). Each cell trains in its own process with its own BLAS threads.
+    """
+    import functools  # noqa: PLC0415
+
+    from .sweep import sweep  # noqa: PLC0415
+
+    args = exp.args
+    cell = functools.partial(_sweep_cell, fn, args, exp.report, exp.section, str(exp.out))
+    jobs = getattr(args, "jobs", 1)
+    backend = getattr(args, "backend", "loky")
+    if backend == "dask":
+        from distributed import Client  # noqa: PLC0415  (pip install 'tinycnn[dask]')
+
+        client = (Client(args.scheduler) if args.scheduler
+                  else Client(n_workers=jobs, threads_per_worker=1))
+        with client:
+            exp.log(f"running {len(configs)} cells on Dask: {client.dashboard_link}")
+            return sweep(cell, configs, n_jobs=jobs, backend="dask")
+    if jobs == 1:
+        backend = "sequential"
+    exp.log(f"running {len(configs)} cells ({backend}, {jobs} at a time)")
+    return sweep(cell, configs, n_jobs=jobs, backend=backend)
+
+
+# =========================================================================== run record
+
+
+def cpu_name() -> str:
+    """The CPU model (from /proc/cpuinfo on Linux), or platform's best guess."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def run_info(args: argparse.Namespace) -> dict[str, Any]:
+    """Date, machine, device and the exact command of this run (for the results files)."""
+    command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
+    machine = f"{cpu_name()}, {os.cpu_count()} logical cores"
+    date = datetime.date.today().isoformat()
+    info = {"date": date, "machine": machine, "device": args.device, "command": command,
+            "quick": bool(args.quick), "data_root": args.data_root}
+    info["summary"] = f"{date}, {machine}, device {args.device}; command: `{command}`"
+    return info
+
+
+def combine_results(out: Path, title: str) -> Path:
+    """``<out>/results.md``: the results.md of every section folder, one after the other."""
+    parts = [f"# {title}", ""]
+    for md in sorted(out.glob("*/results.md")):
+        parts += [md.read_text(), ""]
+    path = out / "results.md"
+    path.write_text("\n".join(parts))
+    return path
+
+
+# =========================================================================== command line
+
+
+def _weights_spec(text: str) -> str:
+    name, sep, path = text.partition("=")
+    if not (path if sep else name):
+        raise argparse.ArgumentTypeError(f"expected FILE or ARCH=FILE, got {text!r}")
+    return text
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be > 0, got 0")
+    return value
+
+
+def common_parser(default_out: str) -> argparse.ArgumentParser:
+    """The options every script and section takes (an argparse parent parser)."""
+    p = argparse.ArgumentParser(add_help=False)
+    add_common_arguments(p, default_out)
+    return p
+
+
+def add_common_arguments(p: argparse.ArgumentParser, default_out: str) -> None:
+    """Add the common options to ``p`` (see `common_parser`)."""
+    g = p.add_argument_group("common options")
+    g.add_argument("--data-root", default=default_data_root(),
+                   help="folder holding mnist/, cifar-10/, cifar-100/, hymenoptera_data/ (and "
+                        "the reports' own data when you have it); 'generated' for generated "
+                        "look-alike data (default: ../shared/data if present, else generated)")
+    g.add_argument("--epochs", type=_positive_int, default=None,
+                   help="epochs for every training run of the section (default: the report's)")
+    g.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="batch size (default: the report's)")
+    g.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
+    g.add_argument("--out", default=default_out, help=f"output folder (default: {default_out})")
+    g.add_argument("--quick", action="store_true",
+                   help="tiny data, 1 epoch, narrow nets: a smoke test taking seconds")
+    g.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    g.add_argument("--workers", type=_non_negative_int, default=0,
+                   help="DataLoader background threads (default: 0)")
+    g.add_argument("--weights", action="append", type=_weights_spec, metavar="[ARCH=]FILE",
+                   help="pretrained weights (.npz from tinycnn.tools.export_torchvision, or "
+                        ".pt/.pth); repeat as ARCH=FILE for several architectures. Without "
+                        "it, transfer sections pretrain a clearly labelled substitute")
+    g.add_argument("--source-dir", default=None,
+                   help="where substitute source weights are written and reused (default: "
+                        "OUT/../sources)")
+    g.add_argument("--source-epochs", type=_positive_int, default=None,
+                   help="epochs of substitute pretraining (default: 10; 1 with --quick)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _options(p: argparse.ArgumentParser, sections: Iterable[Section], default_out: str,
+             suppress: bool) -> None:
+    """The common options and those of ``sections``. A sub-command's parser gets them
+    with no defaults (``suppress``), so that an option given before the sub-command is not
+    overwritten by the sub-command's default (``script --quick all`` stays quick)."""
+    before = len(p._actions)
+    add_common_arguments(p, default_out)
+    added: list[Callable] = []
+    for section in sections:  # sections may share an option function (sweep_arguments)
+        if section.add_arguments is not None and section.add_arguments not in added:
+            section.add_arguments(p)
+            added.append(section.add_arguments)
+    if suppress:
+        for action in p._actions[before:]:
+            action.default = argparse.SUPPRESS
+
+
+def build_parser(description: str, sections: Mapping[str, Section],
+                 default_out: str) -> argparse.ArgumentParser:
+    """``script [SECTION] [options]``: one sub-command per section, plus ``all``."""
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    _options(parser, sections.values(), default_out, suppress=False)
+    sub = parser.add_subparsers(dest="section", metavar="SECTION")
+    every = sub.add_parser("all", help="run every section (the default)")
+    _options(every, sections.values(), default_out, suppress=True)
+    for name, section in sections.items():
+        p = sub.add_parser(name, help=section.help, description=section.help)
+        _options(p, [section], default_out, suppress=True)
+    return parser
+
+
+def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] | None = None,
+         report: str | None = None) -> int:
+    """Parse the command line and run the chosen section (all by default); returns 0.
+
+    Every section writes into ``OUT/<section>/``: figures, ``results.csv`` and
+    ``results.md``; ``OUT/results.md`` gathers the tables and ``OUT/run.json`` records the
+    machine, date and command.
+    """
+    report = report or Path(sys.argv[0]).stem.split("_")[1]
+    parser = build_parser(description, sections, default_out=f"runs/report_{report}")
+    args = parser.parse_args(argv)
+    chosen = list(sections) if args.section in (None, "all") else [args.section]
+    from . import manual_seed  # noqa: PLC0415
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    info = run_info(args)
+    (out / "run.json").write_text(json.dumps(info, indent=2) + "\n")
+    for name in chosen:
+        manual_seed(args.seed)
+        np.random.seed(args.seed)
+        exp = Experiment(args, report, name, out / name)
+        start = time.perf_counter()
+        exp.log(f"start ({'quick' if args.quick else 'full'}; {info['machine']}, "
+                f"device {args.device})")
+        sections[name].run(exp)
+        exp.log(f"done in {time.perf_counter() - start:.1f} s -> {exp.out}")
+    combined = combine_results(out, f"Report {report} reproduction")
+    print(f"results: {combined}", flush=True)
+    return 0
