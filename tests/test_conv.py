@@ -62,11 +62,13 @@ def test_conv2d_gradcheck(kw):
     assert tinycnn.gradcheck(lambda x, w, b: F.conv2d(x, w, b, **kw), [x, w, b])
 
 
-def test_columns_rebuilt_when_large(monkeypatch):
-    """Above KEEP_COLUMNS_BYTES the backward rebuilds cols from x: same gradients."""
-    monkeypatch.setattr(conv_module, "KEEP_COLUMNS_BYTES", 0)
-    check_op([(2, 3, 6, 6), (4, 3, 3, 3)], lambda x, w: F.conv2d(x, w, padding=1),
-             lambda x, w: TF.conv2d(x, w, padding=1), atol=1e-5)
+@pytest.mark.parametrize("chunk_bytes", [1, 11000])
+def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
+    """Small CHUNK_BYTES: one image per chunk, or chunks of 2 and a remainder of 1."""
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
+    check_op([(5, 4, 6, 6), (6, 2, 3, 3), (6,)],
+             lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
+             lambda x, w, b: TF.conv2d(x, w, b, padding=1, groups=2), atol=1e-5)
 
 
 def test_frozen_weight_and_first_layer_skip_work(monkeypatch):

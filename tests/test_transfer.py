@@ -162,3 +162,16 @@ def test_transfer_learning_example_runs(shared_data, tmp_path):
         assert f"\n{step}" in "\n" + proc.stdout, step
     assert (tmp_path / "alexnet_reduced_cifar10.npz").is_file()
     assert (tmp_path / "alexnet_reduced_cifar10.json").is_file()
+
+
+def test_feature_extractor_layer_that_never_runs():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.used, self.unused = nn.Linear(3, 2), nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.used(x)
+
+    with pytest.raises(RuntimeError, match="'unused' did not run in Net.forward"):
+        M.feature_extractor(Net(), "unused")(tinycnn.randn(1, 3))

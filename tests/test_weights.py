@@ -118,10 +118,10 @@ def test_pytorch_state_dict_file(tmp_path):
 
 
 def test_export_state_dict_of_a_torch_module(tmp_path):
-    ref = R.alexnet(num_classes=7)
-    out = ex.export_state_dict(ref, tmp_path / "a.npz", arch="alexnet")
+    ref = R.resnet18(num_classes=7)
+    out = ex.export_state_dict(ref, tmp_path / "a.npz", arch="resnet18")
     side = json.loads((tmp_path / "a.json").read_text())
-    assert side["architecture"] == "alexnet" and side["source"] == "pytorch"
+    assert side["architecture"] == "resnet18" and side["source"] == "pytorch"
     assert side["preprocessing"] == M.IMAGENET.to_dict()
     with np.load(out, allow_pickle=False) as z:
         assert list(z.files) == list(ref.state_dict())
@@ -223,7 +223,15 @@ def test_load_keeps_dtype_and_accepts_float64(tmp_path):
 def test_cli_export_torchvision_subcommand(tmp_path):
     from tinycnn import cli
 
-    torch.save(R.alexnet(num_classes=3).state_dict(), tmp_path / "a.pth")
-    assert cli.main(["export-torchvision", "alexnet", str(tmp_path / "a.npz"),
-                     "--state-dict", str(tmp_path / "a.pth")]) == 0
-    assert M.alexnet(num_classes=3, weights=tmp_path / "a.npz").classifier[6].out_features == 3
+    torch.save(R.resnet18(num_classes=3).state_dict(), tmp_path / "r.pth")
+    assert cli.main(["export-torchvision", "resnet18", str(tmp_path / "r.npz"),
+                     "--state-dict", str(tmp_path / "r.pth")]) == 0
+    assert M.resnet18(num_classes=3, weights=tmp_path / "r.npz").fc.out_features == 3
+
+
+def test_old_checkpoints_without_num_batches_tracked_load_strictly():
+    ref = R.resnet18(num_classes=2)
+    state = {k: v for k, v in ref.state_dict().items() if not k.endswith("num_batches_tracked")}
+    model = M.resnet18(num_classes=2)
+    res = M.load_weights(model, state)
+    assert res.missing_keys == [] and int(model.bn1.num_batches_tracked.item()) == 0

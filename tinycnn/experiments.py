@@ -287,12 +287,17 @@ def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
 
 @dataclass
 class Section:
-    """One part of a report: ``run(exp)``, a one-line help, and (optionally) a function
-    that adds the section's own command-line options to its parser."""
+    """One part of a report: ``run(exp)``, a one-line help, and the functions (none, one,
+    or a tuple) that add the section's own command-line options to a parser. Sections may
+    share such a function: each is applied once per parser."""
 
     run: Callable[["Experiment"], None]
     help: str
-    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+    add_arguments: Callable[[argparse.ArgumentParser], None] | tuple[Callable, ...] | None = None
+
+    def argument_functions(self) -> tuple[Callable, ...]:
+        fns = self.add_arguments
+        return () if fns is None else fns if isinstance(fns, tuple) else (fns,)
 
 
 @dataclass
@@ -738,11 +743,14 @@ def run_info(args: argparse.Namespace) -> dict[str, Any]:
     return info
 
 
-def combine_results(out: Path, title: str) -> Path:
-    """``<out>/results.md``: the results.md of every section folder, one after the other."""
+def combine_results(out: Path, title: str, sections: Iterable[str]) -> Path:
+    """``<out>/results.md``: the results.md of every section that has one so far (this run
+    or an earlier one), in the order of ``sections``."""
     parts = [f"# {title}", ""]
-    for md in sorted(out.glob("*/results.md")):
-        parts += [md.read_text(), ""]
+    for name in sections:
+        md = out / name / "results.md"
+        if md.is_file():
+            parts += [md.read_text(), ""]
     path = out / "results.md"
     path.write_text("\n".join(parts))
     return path
@@ -821,9 +829,10 @@ def _options(p: argparse.ArgumentParser, sections: Iterable[Section], default_ou
     add_common_arguments(p, default_out)
     added: list[Callable] = []
     for section in sections:  # sections may share an option function (sweep_arguments)
-        if section.add_arguments is not None and section.add_arguments not in added:
-            section.add_arguments(p)
-            added.append(section.add_arguments)
+        for fn in section.argument_functions():
+            if fn not in added:
+                fn(p)
+                added.append(fn)
     if suppress:
         for action in p._actions[before:]:
             action.default = argparse.SUPPRESS
@@ -871,6 +880,6 @@ def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] 
                 f"device {args.device})")
         sections[name].run(exp)
         exp.log(f"done in {time.perf_counter() - start:.1f} s -> {exp.out}")
-    combined = combine_results(out, f"Report {report} reproduction")
+    combined = combine_results(out, f"Report {report} reproduction", sections)
     print(f"results: {combined}", flush=True)
     return 0

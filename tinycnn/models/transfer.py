@@ -6,7 +6,7 @@ deep features out for KNN / SVM (reports 001, 002, 003, 004).
     replace_head(model, 2)                                     # ... but the new fc (ants/bees)
     opt = tinycnn.optim.SGD(trainable_parameters(model), lr=1e-3, momentum=0.9)
 
-    # or fine-tune everything, the backbone 10x slower than the head:
+    # or fine-tune everything, the backbone with a 10x smaller learning rate:
     opt = tinycnn.optim.SGD(param_groups(model, {"fc": 1e-3, "": 1e-4}), lr=1e-3)
 
     # or deep features for scikit-learn:
@@ -72,8 +72,7 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Linear:
     if not isinstance(old, nn.Linear):
         raise ValueError(f"replace_head: {name!r} is a {type(old).__name__}, not nn.Linear")
     new = nn.Linear(old.in_features, num_classes, bias=old.bias is not None)
-    new.to(old.weight.device)
-    new.to(old.weight.dtype)
+    new.to(old.weight.device, old.weight.dtype)
     parent_name, _, child = name.rpartition(".")
     parent = _submodule(model, parent_name) if parent_name else model
     setattr(parent, child, new)
@@ -117,6 +116,9 @@ class FeatureExtractor(nn.Module):
             pass
         finally:
             handle.remove()
+        if not box:
+            raise RuntimeError(f"feature_extractor: {self.layer!r} did not run in "
+                               f"{type(self.model).__name__}.forward")
         out = box[0]
         return out.flatten(1) if self.flatten else out
 

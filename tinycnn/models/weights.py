@@ -173,6 +173,13 @@ def _describe(names: list[str]) -> str:
     return shown + (f" ... and {len(names) - _SHOW} more" if len(names) > _SHOW else "")
 
 
+def _optional(model: Any, key: str) -> bool:
+    """Entries a file may lack, as PyTorch allows: BatchNorm's ``num_batches_tracked``
+    (absent from older checkpoints; the module supplies a default)."""
+    module_name, _, leaf = key.rpartition(".")
+    return leaf in model.get_submodule(module_name)._state_defaults()
+
+
 def load_weights(model: Any, weights: str | os.PathLike | Mapping[str, Any],
                  strict: bool = True) -> LoadResult:
     """Copy arrays into ``model``'s parameters and buffers, matching state_dict names.
@@ -192,10 +199,10 @@ def load_weights(model: Any, weights: str | os.PathLike | Mapping[str, Any],
         arrays, where = read_weights(weights), f"{str(weights)!r}"
         side = read_sidecar(weights) if Path(weights).suffix == ".npz" else None
     own = model.state_dict()
-    missing = [k for k in own if k not in arrays]
+    missing = [k for k in own if k not in arrays and not _optional(model, k)]
     unexpected = [k for k in arrays if k not in own]
-    mismatched = [(k, tuple(arrays[k].shape), tuple(_array(own[k]).shape)) for k in own
-                  if k in arrays and tuple(arrays[k].shape) != tuple(_array(own[k]).shape)]
+    mismatched = [(k, tuple(arrays[k].shape), tuple(own[k].shape)) for k in own
+                  if k in arrays and tuple(arrays[k].shape) != tuple(own[k].shape)]
     result = LoadResult(missing, unexpected, mismatched)
     if strict and (missing or unexpected or mismatched):
         origin = f" (exported from {side['architecture']!r})" if side and side.get("architecture") else ""
@@ -210,9 +217,9 @@ def load_weights(model: Any, weights: str | os.PathLike | Mapping[str, Any],
                      "before replace_head(model, num_classes)).")
         raise ValueError("\n".join(lines))
     bad = {k for k, _, _ in mismatched}
-    matched = {k: arrays[k].astype(_array(own[k]).dtype, copy=False)
-               for k in own if k in arrays and k not in bad}
-    model.load_state_dict(matched, strict=False)
+    # load_state_dict casts each array to the target's dtype and moves it to its device
+    model.load_state_dict({k: v for k, v in arrays.items() if k in own and k not in bad},
+                          strict=False)
     if side and side.get("preprocessing") and hasattr(model, "preprocessing"):
         from .preprocessing import Preprocessing  # noqa: PLC0415
 
