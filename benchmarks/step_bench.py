@@ -12,12 +12,18 @@ median img/s over the rounds and tinycnn/PyTorch.
 
     python benchmarks/step_bench.py                  # all nets and modes, 5 rounds
     python benchmarks/step_bench.py --nets lenet5 --modes train --rounds 3 --seconds 3
+    python benchmarks/step_bench.py --threads 1      # both pinned to one thread
+
+On a busy machine the libraries' default threading is what gets measured as much as
+their kernels (tinycnn drops to one thread when other processes keep the cores busy;
+PyTorch keeps its OpenMP threads); ``--threads 1`` compares the single-core code.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -46,14 +52,15 @@ def build(nn, net: str):
         nn.Linear(2048, 10))
 
 
-def worker(framework: str, net: str, mode: str, seconds: float) -> float:
+def worker(framework: str, net: str, mode: str, seconds: float, threads: int) -> float:
     """Run steps for about ``seconds`` after a warm-up; return images per second."""
     import numpy as np
 
     if framework == "torch":
         import torch as lib
         from torch import nn
-        lib.set_num_threads(lib.get_num_threads())
+        if threads:
+            lib.set_num_threads(threads)
     else:
         import tinycnn as lib
         from tinycnn import nn
@@ -92,13 +99,20 @@ def main() -> None:
     ap.add_argument("--modes", nargs="+", default=["train", "infer"], choices=["train", "infer"])
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=4.0, help="timed seconds per run")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="pin both libraries to this many threads (0: their defaults)")
     ap.add_argument("--worker", nargs=3, metavar=("FRAMEWORK", "NET", "MODE"),
                     help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(worker(*args.worker, args.seconds)))
+        print(json.dumps(worker(*args.worker, args.seconds, args.threads)))
         return
-    print(f"batch {BATCH}, {args.rounds} alternating rounds of {args.seconds:.0f} s per run")
+    env = dict(os.environ)
+    if args.threads:  # read by OpenBLAS, numba and OpenMP when they start
+        env.update(OPENBLAS_NUM_THREADS=str(args.threads), NUMBA_NUM_THREADS=str(args.threads),
+                   OMP_NUM_THREADS=str(args.threads), TINYCNN_ADAPT_THREADS="0")
+    print(f"batch {BATCH}, {args.rounds} alternating rounds of {args.seconds:.0f} s per run, "
+          f"threads: {args.threads or 'library defaults'}")
     print(f"{'net':8s} {'mode':6s} {'tinycnn img/s':>14s} {'torch img/s':>12s} {'ratio':>6s}")
     for net in args.nets:
         for mode in args.modes:
@@ -107,8 +121,8 @@ def main() -> None:
                 for fw in ("tinycnn", "torch"):
                     out = subprocess.run(
                         [sys.executable, __file__, "--worker", fw, net, mode,
-                         "--seconds", str(args.seconds)],
-                        check=True, capture_output=True, text=True).stdout
+                         "--seconds", str(args.seconds), "--threads", str(args.threads)],
+                        check=True, capture_output=True, text=True, env=env).stdout
                     rates[fw].append(json.loads(out.strip().splitlines()[-1]))
             ours, theirs = (statistics.median(rates[f]) for f in ("tinycnn", "torch"))
             print(f"{net:8s} {mode:6s} {ours:14.0f} {theirs:12.0f} {ours / theirs:6.2f}",

@@ -32,7 +32,13 @@ import sys
 from tinycnn import models, optim, plot
 from tinycnn.data import transforms as T
 from tinycnn.experiments import (
-    Experiment, Section, compare_curves, history_row, main, run_sweep, sweep_arguments,
+    Experiment,
+    Section,
+    compare_curves,
+    history_row,
+    main,
+    run_sweep,
+    sweep_arguments,
     to_input,
 )
 from tinycnn.train import LossThreshold
@@ -201,7 +207,7 @@ def transfer(exp: Experiment) -> None:
         opt = optim.SGD(models.trainable_parameters(model), lr=0.001, momentum=0.9)
         run = exp.fit(model, opt, exp.loader(data.train, bs, shuffle=True),
                       exp.loader(data.val, bs), epochs, label=label)
-        result = exp.evaluate(model, exp.loader(data.val, bs), data.classes,
+        result, confused = exp.evaluate(model, exp.loader(data.val, bs), data.classes,
                               "frozen" if frozen else "all_layers", label)
         per_class = {f"acc_{c}": float(a) for c, a in zip(data.classes, result.per_class_accuracy)}
         exp.add_row({"run": label, "accuracy": result.accuracy, **per_class,

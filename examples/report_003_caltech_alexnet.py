@@ -36,7 +36,13 @@ import sys
 from tinycnn import models, optim, plot
 from tinycnn.data import transforms as T
 from tinycnn.experiments import (
-    Experiment, Section, compare_curves, main, run_sweep, sweep_arguments, to_input,
+    Experiment,
+    Section,
+    compare_curves,
+    main,
+    run_sweep,
+    sweep_arguments,
+    to_input,
 )
 from tinycnn.train import EarlyStopping, History, evaluate
 
@@ -119,7 +125,8 @@ def train_cell(exp: Experiment, lr: float, step_size: int, epochs: int, pretrain
     plot.learning_curves(run.history, exp.path(f"{tag}_curves.png"), title=tag)
     run.history.to_csv(exp.path(f"{tag}_history.csv"))
     test = evaluate(model, exp.loader(data.test, bs))
-    row = {"val_acc_best": best.best, "test_acc": test.accuracy, "best_epoch": best.best_epoch,
+    row = {"epochs_run": len(run.history), "val_acc_best": best.best,
+           "test_acc": test.accuracy, "best_epoch": best.best_epoch,
            "report_val": val_rep, "report_test": test_rep, "weights": weights,
            "data": data.source, "train_time_s": round(run.seconds, 1), "files": tag}
     if tencrop:
@@ -138,7 +145,7 @@ def configs(exp: Experiment, report: list[tuple[float, int, int]]) -> list[dict]
                     epochs=[max(c[2] for c in report)])
     rows = [c for c in report if (not exp.args.lrs or c[0] in exp.args.lrs)
             and (not exp.args.steps or c[1] in exp.args.steps)]
-    rows = rows[:2] if exp.quick else rows
+    rows = rows[:2 if report is PRETRAINED else 1] if exp.quick else rows
     return [{"lr": lr, "step_size": step, "epochs": ep} for lr, step, ep in rows]
 
 
@@ -176,8 +183,8 @@ def prepare_sources(exp: Experiment, archs=("alexnet",)) -> None:
     """Train (or find) the substitute source weights once, before the sweep's workers
     need them (with --weights this only checks that the files fit)."""
     for arch in archs:
-        size = image_size(exp, arch)
-        exp.pretrained(arch, len(task(exp, size).classes), image_size=size)
+        if exp.weights_for(arch) is None:
+            exp.train_source(arch, "cifar10", image_size(exp, arch))
 
 
 def variants(exp: Experiment, cells: list[dict], reports: dict[str, tuple]) -> list[dict]:
@@ -206,11 +213,12 @@ def augment(exp: Experiment) -> None:
     base = {"lr": 0.01, "step_size": 10, "epochs": 30}
     exp.note("ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4) and rotation of up to "
              "20 degrees; the report gives no jitter strengths.")
-    variants(exp, [{"variant": "horizontal flip", "augment": "flip", **base},
-                   {"variant": "color jitter", "augment": "jitter", **base},
-                   {"variant": "rotation 20", "augment": "rotation", **base},
-                   {"variant": "flip + jitter + rotation", "augment": "all",
-                    **{**base, "step_size": 15}}],
+    cells = [{"variant": "horizontal flip", "augment": "flip", **base},
+             {"variant": "color jitter", "augment": "jitter", **base},
+             {"variant": "rotation 20", "augment": "rotation", **base},
+             {"variant": "flip + jitter + rotation", "augment": "all",
+              **{**base, "step_size": 15}}]
+    variants(exp, exp.size(cells, cells[3:]),
              {"horizontal flip": (0.873, 0.861), "color jitter": (0.872, 0.872),
               "rotation 20": (0.861, 0.853), "flip + jitter + rotation": (0.857, 0.856)})
 

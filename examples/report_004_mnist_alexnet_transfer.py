@@ -28,10 +28,10 @@ import sys
 
 import numpy as np
 
-from tinycnn import models, nn, optim, plot
+from tinycnn import models, optim, plot
 from tinycnn.data import Subset
 from tinycnn.data import transforms as T
-from tinycnn.experiments import Experiment, Section, history_row, main, to_input
+from tinycnn.experiments import Experiment, Section, history_row, main, subplots, to_input
 from tinycnn.sklearn import svm_on_features, tsne_embedding
 from tinycnn.train import History, extract_features
 
@@ -40,7 +40,7 @@ def param_count(model) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def tsne_subset(exp: Experiment, dataset, n: int):
+def tsne_subset(dataset, n: int):
     """The first ``n`` validation images (t-SNE of all 10,000 would take minutes)."""
     return Subset(dataset, np.arange(min(n, len(dataset))))
 
@@ -55,8 +55,9 @@ def simple_cnn(exp: Experiment) -> None:
     train, val = exp.loader(data.train, bs, shuffle=True), exp.loader(data.val, 256)
     model = exp.to_device(models.simple_cnn_mnist())
     n_params = param_count(model)
-    exp.log(f"{data.source}: {data.sizes}; SimpleCNN has {n_params:,} trainable parameters "
-            "(report: 813,802)")
+    height, width = data.train.data.shape[1:3]
+    exp.note(f"Images {height} x {width} x 1: {data.sizes} (report: 60,000 train / 10,000 "
+             f"validation). SimpleCNN: {n_params:,} trainable parameters (report: 813,802).")
     exp.note("Optimizer not given in the report: Adam, lr 1e-3, batch 128 (assumed).")
     opt = optim.Adam(model.parameters(), lr=1e-3)
     epochs = exp.epochs(10)
@@ -64,8 +65,7 @@ def simple_cnn(exp: Experiment) -> None:
     plot.learning_curves(first.history, exp.path("simplecnn_curves_first.png"),
                          title=f"SimpleCNN on MNIST: epochs 1-{epochs}")
     exp.add_row(history_row(first.history, stage=f"epochs 1-{epochs}", data=data.source,
-                            params=n_params), wall_s=round(first.seconds, 1),
-                report="best 99.01 at epoch 10")
+                            params=n_params), report="best 99.01 at epoch 10")
     # "it would be beneficial to resume the training for a few more epochs": 10 more
     more = exp.fit(model, opt, train, val, epochs, trainer=first.trainer, label="SimpleCNN")
     second = History(more.history.records[epochs:])
@@ -73,24 +73,22 @@ def simple_cnn(exp: Experiment) -> None:
                          title=f"SimpleCNN on MNIST: epochs {epochs + 1}-{2 * epochs}")
     exp.add_row(history_row(second, stage=f"epochs {epochs + 1}-{2 * epochs}",
                             data=data.source, params=n_params),
-                wall_s=round(more.seconds, 1), report="no relevant gain; train loss rises")
+                report="no relevant gain; train loss rises")
 
-    result = exp.evaluate(model, val, data.classes, "simplecnn", "SimpleCNN on MNIST")
-    pairs = ", ".join(f"{a}-{b} ({n})" for a, b, n in result.most_confused)
+    _, confused = exp.evaluate(model, val, data.classes, "simplecnn", "SimpleCNN on MNIST")
+    pairs = ", ".join(f"{a}-{b} ({n})" for a, b, n in confused)
     exp.note(f"Most confused pairs (validation): {pairs}. Report: 6-0 and 5-3.")
 
     # t-SNE: intermediate features (after the first linear layer + ReLU) vs the output
-    sub = exp.loader(tsne_subset(exp, data.val, exp.size(2000, 100)), 256)
+    sub = exp.loader(tsne_subset(data.val, exp.size(2000, 100)), 256)
     inter, labels = extract_features(model, sub, layer="classifier.1")
     final, _ = extract_features(model, sub, layer=None)
-    plt = plot._pyplot()
-    fig, axes = plt.subplots(1, 2, figsize=(13, 6))
+    fig, axes = subplots(1, 2, figsize=(13, 6))
     for ax, feats, name in ((axes[0], inter, "intermediate (classifier.1, 128-d)"),
                             (axes[1], final, "output layer (10-d)")):
         plot.tsne(feats, labels, class_names=data.classes, ax=ax, title=f"t-SNE: {name}",
                   random_state=exp.seed)
     fig.savefig(exp.path("simplecnn_tsne.png"))
-    exp.log(f"wrote {exp.out}")
 
 
 # --------------------------------------------------------------------------- AlexNet
@@ -114,13 +112,12 @@ def alexnet(exp: Experiment) -> None:
     plot.learning_curves(run.history, exp.path("alexnet_curves.png"),
                          title="Reduced AlexNet on CIFAR-10")
     exp.add_row(history_row(run.history, model="reduced AlexNet", data=data.source,
-                            params=n_params), wall_s=round(run.seconds, 1),
-                report="best 0.72 at epoch 14; 6,199,498 params")
-    result = exp.evaluate(model, val, data.classes, "alexnet", "Reduced AlexNet on CIFAR-10")
-    pairs = ", ".join(f"{a}-{b} ({n})" for a, b, n in result.most_confused)
+                            params=n_params), report="best 0.72 at epoch 14; 6,199,498 params")
+    _, confused = exp.evaluate(model, val, data.classes, "alexnet", "Reduced AlexNet on CIFAR-10")
+    pairs = ", ".join(f"{a}-{b} ({n})" for a, b, n in confused)
     exp.note(f"Most confused pairs: {pairs}. Report: automobile-truck, cat-dog, bird-deer, "
              "horse-deer.")
-    sub = exp.loader(tsne_subset(exp, data.val, exp.size(2000, 100)), 256)
+    sub = exp.loader(tsne_subset(data.val, exp.size(2000, 100)), 256)
     logits, labels = extract_features(model, sub, layer=None)
     plot.tsne(logits, labels, class_names=data.classes, path=exp.path("alexnet_tsne.png"),
               title="Reduced AlexNet: t-SNE of the output layer", random_state=exp.seed)
@@ -180,7 +177,7 @@ def transfer(exp: Experiment) -> None:
     run = exp.fit(scratch, opt, train, val, epochs, label="from zero")
     exp.add_row({"alternative": "trained from zero", "accuracy": run.history.last["val_acc"],
                  "report": 0.72, "weights": "none (random init)",
-                 **history_row(run.history, data=data.source)}, wall_s=round(run.seconds, 1))
+                 **history_row(run.history, data=data.source)})
     maps["trained from zero"] = extract_features(scratch, plain_loaders(scratch.preprocessing)[1],
                                                  layer=feature_layer)
 
@@ -205,15 +202,14 @@ def transfer(exp: Experiment) -> None:
         run = exp.fit(model, opt, train, val, epochs, label=label)
         exp.add_row({"alternative": label, "accuracy": run.history.last["val_acc"],
                      "report": report, "weights": weights,
-                     **history_row(run.history, data=data.source)}, wall_s=round(run.seconds, 1))
+                     **history_row(run.history, data=data.source)})
         maps[label] = extract_features(model, plain_loaders(model.preprocessing)[1],
                                        layer=feature_layer)
     exp.note("With the backbone frozen, fine-tuning changes the avgpool features only "
              "through BatchNorm's running statistics, so maps (b)-(d) differ little here.")
 
     # t-SNE of each alternative's validation features, with a linear classifier on the map
-    plt = plot._pyplot()
-    fig, axes = plt.subplots(1, 4, figsize=(24, 6))
+    fig, axes = subplots(1, 4, figsize=(24, 6))
     table2 = {}
     for ax, (label, (feats, labels)) in zip(axes, maps.items()):
         points = tsne_embedding(feats, random_state=exp.seed)

@@ -2,7 +2,7 @@
 reports do: learning curves, best epoch, per-class accuracy, confusion matrix, the most
 confused pairs, and t-SNE maps of an intermediate layer and of the output.
 
-    python examples/train_mnist_lenet.py                      # 2 epochs, about 99% test accuracy
+    python examples/train_mnist_lenet.py                      # 2 epochs, about 98.8% test accuracy
     python examples/train_mnist_lenet.py --quick --epochs 1   # a smoke run on 5,000 images
 
 The data is read from ../shared/data (the four official MNIST .gz files); figures and the
@@ -40,7 +40,9 @@ def parse_args() -> argparse.Namespace:
                    help=f"folder with mnist/ (default: {DEFAULT_DATA})")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    p.add_argument("--lr", type=float, default=3e-3, help="Adam's initial learning rate")
+    p.add_argument("--gamma", type=float, default=0.1,
+                   help="learning-rate factor after each epoch (StepLR)")
     p.add_argument("--out", type=Path, default=Path("runs/mnist_lenet5"))
     p.add_argument("--quick", action="store_true",
                    help="train on the first 5,000 images and test on 1,000 (smoke run)")
@@ -66,19 +68,22 @@ def main() -> None:
     classes = [str(i) for i in range(10)]
     print(f"train {len(train_set)} images, test {len(test_set)} images")
 
-    # 2. model and optimiser
+    # 2. model, optimiser, schedule: a high rate for the first epoch, a tenth of it for the
+    # second (with a constant 1e-3, 2 epochs end near 98.0%; with the decay near 98.8%)
     model = lenet5(num_classes=10)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
+    scheduler = optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=args.gamma)
 
     # 3. train; the test set doubles as validation set, as in the reports
     best = ModelCheckpoint(args.out / "best.npz", monitor="val_acc", model_name="lenet5",
                            num_classes=10, dataset="mnist")
     log = LambdaCallback(on_epoch_end=lambda trainer, epoch, r: print(
         f"epoch {epoch}: train loss {r['train_loss']:.4f} acc {r['train_acc']:.4f} | "
-        f"test loss {r['val_loss']:.4f} acc {r['val_acc']:.4f} | {r['time']:.1f} s", flush=True))
+        f"test loss {r['val_loss']:.4f} acc {r['val_acc']:.4f} | lr {r['lr']:.0e} | "
+        f"{r['time']:.1f} s", flush=True))
     start = time.perf_counter()
     history = fit(model, train_loader, optimizer, epochs=args.epochs, val_loader=test_loader,
-                  callbacks=[CSVLogger(args.out / "history.csv"), best, log])
+                  scheduler=scheduler, callbacks=[CSVLogger(args.out / "history.csv"), best, log])
     wall = time.perf_counter() - start
     top = history.best("val_acc")
     print(f"best epoch {top['epoch']}: test accuracy {top['val_acc']:.4f} "

@@ -127,3 +127,27 @@ def test_import_tinycnn_does_not_import_numba():
             "assert 'numba' not in sys.modules; "
             "F.max_pool2d(tinycnn.randn(1, 1, 4, 4), 2); assert 'numba' in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_threaded_kernels_give_identical_results(monkeypatch, busy):
+    """Every output element is written by one thread: 1 or N threads, the same bits."""
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(cpu, "_machine_busy", lambda: busy)
+    x = _rand((4, 3, 9, 9), np.float32)
+    args = (3, 3, (2, 1), (1, 1), (1, 1), (5, 9))
+    cols = cpu.im2col(x, *args)
+    np.testing.assert_array_equal(cols, reference.im2col(x, *args))
+    np.testing.assert_allclose(cpu.col2im(cols, x.shape, *args),
+                               reference.col2im(cols, x.shape, *args), rtol=1e-6, atol=1e-6)
+    y, arg = cpu.maxpool2d_forward(x, 2, 2, (2, 2), (0, 0), (1, 1), (4, 4))
+    np.testing.assert_array_equal(arg, reference.maxpool2d_forward(
+        x, 2, 2, (2, 2), (0, 0), (1, 1), (4, 4))[1])
+
+
+def test_load_sampling_reads_proc_stat():
+    sample = cpu._cpu_sample()
+    if sample is not None:  # Linux
+        total, busy, own = sample
+        assert total >= busy >= 0 and own > 0
+    assert cpu._machine_busy() in (True, False)

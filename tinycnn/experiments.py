@@ -21,10 +21,14 @@ what more than one script needs:
 A section is a function ``run(exp: Experiment) -> None``::
 
     def simple_cnn(exp):
-        data = exp.mnist()
+        data = exp.mnist()                                   # uint8 train / val datasets
+        data.train.transform = data.val.transform = to_input(models.MNIST)
         model = exp.to_device(models.simple_cnn_mnist())
-        run = exp.fit(model, optim.Adam(model.parameters()), data, epochs=exp.epochs(10))
-        exp.add_row(history_row(run.history, model="SimpleCNN"), wall_s=run.seconds)
+        run = exp.fit(model, optim.Adam(model.parameters()),
+                      exp.loader(data.train, 128, shuffle=True), exp.loader(data.val, 256),
+                      exp.epochs(10))                        # 10: the report's epochs
+        plot.learning_curves(run.history, exp.path("curves.png"))
+        exp.add_row(history_row(run.history, model="SimpleCNN", data=data.source))
 
     if __name__ == "__main__":
         sys.exit(main(__doc__, {"simplecnn": Section(simple_cnn, "SimpleCNN on MNIST")}))
@@ -138,6 +142,20 @@ def history_row(history: Any, **first: Any) -> dict[str, Any]:
 # =========================================================================== figures
 
 
+def subplots(*args: Any, **kwargs: Any) -> Any:
+    """``matplotlib.pyplot.subplots`` (headless-safe, as `tinycnn.plot`), for figures
+    that put several `tinycnn.plot` panels side by side (``ax=``)."""
+    from .plot import _pyplot  # noqa: PLC0415  (matplotlib only when plotting)
+
+    return _pyplot().subplots(*args, **kwargs)
+
+
+def close_figures() -> None:
+    """Close every open matplotlib figure (a long run draws hundreds of them)."""
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
+
+
 def compare_curves(histories: Mapping[str, Any], path: str | os.PathLike | None = None,
                    metrics: Sequence[str] = ("val_acc", "val_loss"), title: str | None = None,
                    x: str = "epoch") -> Any:
@@ -147,10 +165,7 @@ def compare_curves(histories: Mapping[str, Any], path: str | os.PathLike | None 
     ``histories``: ``{label: History}``. Returns the matplotlib Figure (saved as PNG with
     ``path``). Metrics that a history lacks are skipped for it.
     """
-    from .plot import _finish, _pyplot  # noqa: PLC0415  (matplotlib only when plotting)
-
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
+    fig, axes = subplots(1, len(metrics), figsize=(5 * len(metrics), 4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for label, history in histories.items():
             if metric not in history:
@@ -164,7 +179,10 @@ def compare_curves(histories: Mapping[str, Any], path: str | os.PathLike | None 
         ax.legend()
     if title:
         fig.suptitle(title)
-    return _finish(fig, path)
+    fig.tight_layout()
+    if path is not None:
+        fig.savefig(os.fspath(path))
+    return fig
 
 
 # =========================================================================== data
@@ -291,7 +309,7 @@ class Section:
     or a tuple) that add the section's own command-line options to a parser. Sections may
     share such a function: each is applied once per parser."""
 
-    run: Callable[["Experiment"], None]
+    run: Callable[[Experiment], None]
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None] | tuple[Callable, ...] | None = None
 
@@ -367,11 +385,12 @@ class Experiment:
         self.rows.append({**row, **extra})
         self.write_results()
 
-    def note(self, text: str) -> None:
+    def note(self, text: str, show: bool = True) -> None:
         """A line printed under the table (data substitutes, deviations from the report)."""
         if text not in self.notes:
             self.notes.append(text)
-            self.log(text)
+            if show:
+                self.log(text)
 
     def write_results(self) -> None:
         notes = list(self.notes)
@@ -418,9 +437,10 @@ class Experiment:
         return TrainRun(history, trainer, time.perf_counter() - start)
 
     def evaluate(self, model: Any, loader: Any, classes: Sequence[str], name: str,
-                 title: str) -> Any:
-        """Test ``model``, save its confusion matrix as ``<name>_confusion.png``; returns the
-        `EvalResult` with ``most_confused`` (the two most confused pairs) attached."""
+                 title: str) -> tuple[Any, list[tuple[str, str, int]]]:
+        """Test ``model`` and save its confusion matrix as ``<name>_confusion.png``.
+        Returns the `EvalResult` and the two most confused class pairs
+        (``[(name_a, name_b, count), ...]``, see `tinycnn.train.most_confused_pairs`)."""
         from . import plot  # noqa: PLC0415
         from .train import evaluate, most_confused_pairs  # noqa: PLC0415
 
@@ -428,10 +448,9 @@ class Experiment:
         plot.confusion_matrix(result.targets, result.predictions, class_names=list(classes),
                               path=self.path(f"{name}_confusion.png"),
                               title=f"{title} (accuracy {result.accuracy:.4f})")
-        result.most_confused = most_confused_pairs(result.targets, result.predictions, k=2,
-                                                   class_names=list(classes),
-                                                   num_classes=len(classes))
-        return result
+        pairs = most_confused_pairs(result.targets, result.predictions, k=2,
+                                    class_names=list(classes), num_classes=len(classes))
+        return result, pairs
 
     # ----------------------------------------------------------------- datasets
     @property
@@ -517,9 +536,10 @@ class Experiment:
 
         ``real``: candidate ``(train_dir, val_dir, name)`` under --data-root for the report's
         own data (e.g. Alien vs Predator); the first found is used. Otherwise ants/bees
-        (``hymenoptera_data``) stands in, and a note says so. ``test_fraction`` > 0 also
-        holds out a stratified test set from the training folder (report 003 picks the best
-        epoch on validation and reports test accuracy).
+        (``hymenoptera_data``) stands in, and a note says so. With ``test_fraction`` > 0
+        the training folder is split (stratified) into train and validation, and the
+        second folder becomes ``test`` (report 003 picks the best epoch on validation and
+        reports test accuracy).
         """
         from .data import ArrayDataset, stratified_split  # noqa: PLC0415
 
@@ -527,21 +547,22 @@ class Experiment:
         found = None
         for train_dir, val_dir, name in real:
             if root is not None and (root / train_dir).is_dir() and (root / val_dir).is_dir():
-                found = (root / train_dir, root / val_dir, name, False)
+                found = (root / train_dir, root / val_dir, name)
                 break
         if found is None and root is not None and (root / "hymenoptera_data" / "train").is_dir():
             base = root / "hymenoptera_data"
-            found = (base / "train", base / "val", "ants/bees", True)
+            found = (base / "train", base / "val", "ants/bees")
             self.note(f"SUBSTITUTE DATA: {report_data} is not under --data-root; ants/bees "
                       "(hymenoptera_data: 244 train / 153 val photos, 2 classes) stands in. "
                       f"These numbers are NOT the report's {report_data} experiment.")
         if found is None:
             self.note(f"no {report_data} nor ants/bees under --data-root: generated data")
-            split = _generated_split(48, 32, (size, size, 3), ["a", "b"], report_data, self.seed)
+            split = _generated_split(*self.size((96, 64), (16, 12)), (size, size, 3), ["a", "b"],
+                                     report_data, self.seed)
             if test_fraction:
                 split.test = split.val
             return split
-        train_dir, val_dir, name, _ = found
+        train_dir, val_dir, name = found
 
         def pick(folder: Path, per_class: int) -> list[int] | None:
             if not self.quick:
@@ -647,7 +668,7 @@ class Experiment:
         run = self.fit(model, opt, self.loader(split.train, bs, shuffle=True),
                        self.loader(split.val, bs), epochs, scheduler=sched,
                        label=f"source {arch}")
-        best = run.history.last
+        last = run.history.last
         meta = {
             "architecture": arch,
             "source": (f"tinycnn substitute: {arch} trained {epochs} epochs on {split.source} "
@@ -655,10 +676,10 @@ class Experiment:
                        "crop+flip); NOT ImageNet / the report's weights"),
             "preprocessing": {"mean": list(prep.mean), "std": list(prep.std),
                               "resize": None, "crop": None},
-            "val_acc": best["val_acc"], "epochs": epochs, "seed": self.seed, "quick": self.quick,
+            "val_acc": last["val_acc"], "epochs": epochs, "seed": self.seed, "quick": self.quick,
         }
         models.write_weights(model.state_dict(), path, meta)
-        self.log(f"exported substitute source weights to {path} (val_acc {best['val_acc']:.4f})")
+        self.log(f"exported substitute source weights to {path} (val_acc {last['val_acc']:.4f})")
         return path
 
 
@@ -679,16 +700,21 @@ def sweep_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _sweep_cell(fn: Callable[..., dict[str, Any]], args: argparse.Namespace, report: str,
-                section: str, out: str, **config: Any) -> dict[str, Any]:
-    """One cell of a grid, in whatever process runs it: a fresh Experiment, seeded."""
+                section: str, out: str, notes: list[str], **config: Any) -> dict[str, Any]:
+    """One cell of a grid, in whatever process runs it: a fresh Experiment, seeded. Notes
+    the cell makes (data substitutes ...) travel back in the row under ``"_notes"``."""
     from . import manual_seed  # noqa: PLC0415
 
     manual_seed(args.seed)
     np.random.seed(args.seed)
-    return fn(Experiment(args, report, section, Path(out)), **config)
+    exp = Experiment(args, report, section, Path(out), notes=list(notes))
+    row = dict(fn(exp, **config))
+    close_figures()
+    row["_notes"] = [n for n in exp.notes if n not in notes]
+    return row
 
 
-def run_sweep(exp: "Experiment", fn: Callable[..., dict[str, Any]],
+def run_sweep(exp: Experiment, fn: Callable[..., dict[str, Any]],
               configs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """``fn(exp, **config)`` for every config, through `tinycnn.sweep.sweep` (--jobs,
     --backend, --scheduler); returns one row per config: the config, fn's dict, seconds.
@@ -701,7 +727,8 @@ def run_sweep(exp: "Experiment", fn: Callable[..., dict[str, Any]],
     from .sweep import sweep  # noqa: PLC0415
 
     args = exp.args
-    cell = functools.partial(_sweep_cell, fn, args, exp.report, exp.section, str(exp.out))
+    cell = functools.partial(_sweep_cell, fn, args, exp.report, exp.section, str(exp.out),
+                             list(exp.notes))
     jobs = getattr(args, "jobs", 1)
     backend = getattr(args, "backend", "loky")
     if backend == "dask":
@@ -711,11 +738,15 @@ def run_sweep(exp: "Experiment", fn: Callable[..., dict[str, Any]],
                   else Client(n_workers=jobs, threads_per_worker=1))
         with client:
             exp.log(f"running {len(configs)} cells on Dask: {client.dashboard_link}")
-            return sweep(cell, configs, n_jobs=jobs, backend="dask")
-    if jobs == 1:
-        backend = "sequential"
-    exp.log(f"running {len(configs)} cells ({backend}, {jobs} at a time)")
-    return sweep(cell, configs, n_jobs=jobs, backend=backend)
+            rows = sweep(cell, configs, n_jobs=jobs, backend="dask")
+    else:
+        backend = "sequential" if jobs == 1 else backend
+        exp.log(f"running {len(configs)} cells ({backend}, {jobs} at a time)")
+        rows = sweep(cell, configs, n_jobs=jobs, backend=backend)
+    for row in rows:
+        for text in row.pop("_notes", []):
+            exp.note(text, show=False)  # the cell has shown it
+    return rows
 
 
 # =========================================================================== run record
@@ -879,6 +910,7 @@ def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] 
         exp.log(f"start ({'quick' if args.quick else 'full'}; {info['machine']}, "
                 f"device {args.device})")
         sections[name].run(exp)
+        close_figures()
         exp.log(f"done in {time.perf_counter() - start:.1f} s -> {exp.out}")
     combined = combine_results(out, f"Report {report} reproduction", sections)
     print(f"results: {combined}", flush=True)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import itertools
 import os
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 
 def grid(**axes: Iterable[Any]) -> list[dict[str, Any]]:

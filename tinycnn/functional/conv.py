@@ -54,7 +54,8 @@ Pair = tuple[int, int]
 # many bytes: im2col writes them into the cache and the matrix product reads them from
 # there, instead of both streaming one large matrix through main memory (measured 1.6x
 # faster for report 004's AlexNet conv2). The backward pass rebuilds each chunk's
-# columns from the saved input, so no columns are kept between the passes.
+# columns from the saved input, so no columns are kept between the passes (keeping them
+# measured no faster on LeNet-5: fresh memory for every chunk is not in the cache).
 CHUNK_BYTES = 2 * 2**20
 
 
@@ -78,6 +79,7 @@ def pair(value: Any, name: str, fn: str, minimum: int = 0) -> Pair:
 
 
 def check_tensor(x: Any, name: str, fn: str) -> Tensor:
+    """``x`` itself if it is a Tensor, else a TypeError naming ``fn`` and ``name``."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{fn}: {name} must be a Tensor, got {type(x).__name__} "
                         "(wrap arrays with tinycnn.tensor(...))")
@@ -153,7 +155,8 @@ class Conv2d(Function):
         k = cg * kh * kw
         wg = w.reshape(groups, o // groups, k)
         out = xp.empty((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
-        for part in _chunks(x, groups * k, out_size):
+        parts = _chunks(x, groups * k, out_size)
+        for part in parts:
             cols = _columns(x[part], *geometry)  # (C*kh*kw, m*oh*ow) for m images
             # one matrix product per group, as one batched product: (G, O/G, K) @ (G, K, mL)
             y = (wg @ cols.reshape(groups, k, -1)).reshape(o, -1, *out_size)
@@ -161,6 +164,7 @@ class Conv2d(Function):
                 y += b[:, None, None, None]
             out[part] = y.transpose(1, 0, 2, 3)  # (O, m, oh, ow) -> (m, O, oh, ow)
         ctx.geometry, ctx.groups = geometry, groups
+        ctx.parts = parts
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
         ctx.x_shape = x.shape
@@ -176,8 +180,7 @@ class Conv2d(Function):
         gx = xp.empty(ctx.x_shape, dtype=gy.dtype) if needs[0] else None
         gw_t = None  # gW transposed, (G, K, O/G), summed over the chunks
         gb = xp.zeros(o, dtype=gy.dtype) if needs[2] else None
-        k_rows = ctx.x_shape[1] * geometry[0] * geometry[1]
-        for part in _chunks(gy, k_rows, geometry[5]):
+        for part in ctx.parts:
             # (m, O, OH, OW) -> (G, O/G, m*OH*OW): the layout of the forward product's result
             g = gy[part].transpose(1, 0, 2, 3).reshape(groups, g_out, -1)
             if needs[2]:

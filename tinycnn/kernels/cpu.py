@@ -14,7 +14,9 @@ known to be in bounds: numba then drops its negative-index wraparound test, whic
 otherwise blocks vectorization and made these loops 5x slower on short image rows.
 (2) Threads only pay for large arrays: each parallel region costs a thread wake-up
 (microseconds on an idle machine, milliseconds on a busy one), so kernels run on one
-thread below `PARALLEL_MIN_WORK` elements. ``NUMBA_NUM_THREADS`` caps the threads.
+thread below `PARALLEL_MIN_WORK` elements or while the machine is oversubscribed
+(`_machine_busy`). ``NUMBA_NUM_THREADS`` caps the threads. (3) The allocator keeps
+freed memory (`_keep_freed_memory`).
 """
 
 from __future__ import annotations
@@ -23,15 +25,80 @@ import ctypes
 import math
 import os
 import sys
+import threading
+import time
 from typing import Any
 
-import numba
-import numpy as np
-from numba import njit, prange, uintp
+# numba's OpenMP threads sleep as soon as a kernel ends instead of spinning, so they do
+# not take the second core from OpenBLAS's threads (set before numba starts OpenMP)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
+import numpy as np  # noqa: E402
+from numba import njit, prange, uintp  # noqa: E402
 
 Pair = tuple[int, int]
 
-PARALLEL_MIN_WORK = 1 << 22  # elements a kernel writes before it is worth a second thread
+PARALLEL_MIN_WORK = 1 << 17  # elements a kernel writes before more threads pay
+_MAX_THREADS = numba.config.NUMBA_NUM_THREADS  # NUMBA_NUM_THREADS caps it
+_local = threading.local()  # numba's thread count is a per-thread setting
+_load = {"checked": -10.0, "busy": False}
+
+
+def _machine_busy() -> bool:
+    """True when other processes keep more than half a core busy (measured over the last
+    second from /proc/stat, minus this process's own CPU time); then kernels and BLAS
+    run on one thread.
+
+    A parallel region (a numba kernel, an OpenBLAS matrix product) waits for all of its
+    threads, and on an oversubscribed machine one of them may wait a whole scheduler
+    time slice. Measured here under load: a 0.1 ms kernel took 8 ms on two threads, and
+    LeNet-5 trained 12x slower with OpenBLAS on two threads than on one.
+    ``TINYCNN_ADAPT_THREADS=0`` turns this off (threads stay as configured).
+    """
+    now = time.monotonic()
+    if now - _load["checked"] < 1.0:
+        return _load["busy"]
+    _load["checked"] = now
+    busy = False
+    sample = _cpu_sample()
+    if sample is not None and os.environ.get("TINYCNN_ADAPT_THREADS", "1") != "0":
+        last = _load.get("sample")
+        if last is not None and sample[0] > last[0]:
+            total, machine_busy, own = (a - b for a, b in zip(sample, last))
+            busy = (machine_busy - own) / total * (os.cpu_count() or 1) > 0.5
+        _load["sample"] = sample
+    if busy != _load["busy"]:
+        _load["busy"] = busy
+        _set_blas_threads(1 if busy else None)
+    return busy
+
+
+def _cpu_sample() -> tuple[float, float, float] | None:
+    """(all CPU time, busy CPU time of the machine, CPU time of this process), in
+    seconds; None where /proc/stat does not exist."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    own = os.times()
+    return sum(ticks) / hz, (sum(ticks) - idle) / hz, own.user + own.system
+
+
+def _set_blas_threads(n: int | None) -> None:
+    """Set the BLAS library's thread count (None: back to what it was at start)."""
+    try:
+        from threadpoolctl import ThreadpoolController  # noqa: PLC0415 (scikit-learn's dep)
+    except ImportError:
+        return
+    if "blas" not in _load:
+        _load["blas"] = [(c, c.get_num_threads())
+                         for c in ThreadpoolController().select(user_api="blas").lib_controllers]
+    for controller, initial in _load["blas"]:
+        controller.set_num_threads(initial if n is None else n)
 
 
 def _keep_freed_memory() -> None:
@@ -59,16 +126,14 @@ _keep_freed_memory()
 
 
 def _run(kernel: Any, work: int, *args: Any) -> None:
-    """Call a ``parallel=True`` kernel on all threads, or on one when ``work`` is small."""
-    if work >= PARALLEL_MIN_WORK or numba.get_num_threads() == 1:
-        kernel(*args)
-        return
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        kernel(*args)
-    finally:
+    """Call a ``parallel=True`` kernel on all threads, or on one when ``work`` (elements)
+    is small or the machine is busy. The results are the same either way: every output
+    element is computed by one thread, in the same order."""
+    threads = 1 if work < PARALLEL_MIN_WORK or _machine_busy() else _MAX_THREADS
+    if getattr(_local, "threads", None) != threads:
         numba.set_num_threads(threads)
+        _local.threads = threads
+    kernel(*args)
 
 
 @njit(cache=True)

@@ -5,7 +5,8 @@ runs on one GPU thread per element (``i`` is the element's flat index). The scat
 of col2im and average pooling are written as *gathers*: each thread owns one input pixel
 and sums the outputs whose window covered it, so no two threads write the same place
 (no atomics, deterministic results); max pooling's backward adds atomically. ``raw``
-arguments are indexed by flat position, so the wrappers pass contiguous 1-D views. Matrix products go through cuBLAS (``a @ b``).
+arguments are indexed by flat position, so the wrappers pass contiguous 1-D views.
+Matrix products go through cuBLAS (``a @ b`` in the functional layer).
 
 This module is imported only when a kernel receives a CuPy array. Kernels are compiled
 by CuPy on first use and cached on disk (``~/.cupy/kernel_cache``).
