@@ -73,6 +73,25 @@ def normalize_device(device: Any) -> str:
     raise DeviceError(f"device must be 'cpu' or 'cuda', got {device!r}")
 
 
+def parse_to_args(args: tuple, kwargs: dict) -> tuple[str | None, np.dtype | None]:
+    """The ``(device, dtype)`` of a PyTorch-style ``.to(...)`` call, each None when absent.
+
+    ``to("cuda")``, ``to(np.float64)``, ``to("cpu", np.float32)`` and the keywords
+    ``device=``/``dtype=`` are accepted; the device comes back normalized.
+    """
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, str) or a is None:
+            device = a
+        else:
+            dtype = a
+    return (None if device is None else normalize_device(device),
+            None if dtype is None else np.dtype(dtype))
+
+
 def xp_for(device: str) -> ModuleType:
     """The array module for a normalized device name."""
     return np if device == "cpu" else _cupy()

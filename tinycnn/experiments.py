@@ -277,7 +277,8 @@ def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
 
     from .data import transforms as T  # noqa: PLC0415
     from .data.datasets import ImageFolder  # noqa: PLC0415
-    from .data.datasets.utils import cache_dir, save_atomic  # noqa: PLC0415
+    from .data.datasets.utils import cache_dir  # noqa: PLC0415
+    from .io import atomic_write  # noqa: PLC0415
 
     folder = ImageFolder(root, transform=T.Compose([T.Resize(size), T.CenterCrop(size)]))
     chosen = list(range(len(folder))) if indices is None else list(indices)
@@ -294,7 +295,7 @@ def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
     if cache is not None:
         try:
             cache.mkdir(parents=True, exist_ok=True)
-            save_atomic(cache / key, lambda f: np.savez(f, x=x, y=y))
+            atomic_write(cache / key, lambda f: np.savez(f, x=x, y=y))
         except OSError:
             pass  # read-only home: no cache
     return x, y, folder.classes

@@ -22,11 +22,13 @@ scheduler, epoch, random generator) on top of these two.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -124,6 +126,38 @@ def _decode(node: dict[str, Any], arrays: Any) -> Any:
     raise ValueError(f"load: unknown entry kind {kind!r} in the file's structure")
 
 
+# --- file helpers (also used by tinycnn.data and tinycnn.models) -----------------------
+
+
+def atomic_write(path: PathLike, write: Callable[[IO[bytes]], Any]) -> None:
+    """Call ``write(file)`` on a temporary file in ``path``'s folder, then rename it to ``path``.
+
+    ``os.replace`` is atomic, so readers see the old file or the complete new one, never a
+    half-written file; on any error the temporary file is removed.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def file_digest(path: PathLike, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:
+    """The hex digest (``"md5"``, ``"sha256"``, ...) of a file, read in chunks."""
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 # --- public API -----------------------------------------------------------------------
 
 def save(state: Any, path: PathLike) -> None:
@@ -145,16 +179,7 @@ def save(state: Any, path: PathLike) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise FileNotFoundError(f"save: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load(path: PathLike) -> Any:

@@ -235,20 +235,12 @@ class Tensor:
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``; differentiable."""
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, str) or a is None:
-                device = a
-            else:
-                dtype = a
+        device, dtype = backend.parse_to_args(args, kwargs)
         out = self
         if device is not None:
-            out = shape_ops.to_device(out, backend.normalize_device(device))
-        if dtype is not None and np.dtype(dtype) != out.dtype:
-            out = elementwise.cast(out, np.dtype(dtype))
+            out = shape_ops.to_device(out, device)
+        if dtype is not None and dtype != out.dtype:
+            out = elementwise.cast(out, dtype)
         return out
 
     def cpu(self) -> Tensor:

@@ -22,10 +22,8 @@ leaves a half-written file under the final name.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..backend import as_numpy
+from ..io import atomic_write, file_digest
 from ..tensor import Tensor
 
 FORMAT = "tinycnn-weights/1"
@@ -64,28 +63,6 @@ def _array(v: Any) -> np.ndarray:
     return as_numpy(v)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(file)`` on a temporary file in ``path``'s folder, then rename it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
 def write_weights(arrays: Mapping[str, Any], path: str | os.PathLike,
                   meta: Mapping[str, Any] | None = None) -> Path:
     """Write ``{name: array}`` to ``path`` (.npz) and the JSON sidecar; returns the path.
@@ -99,10 +76,11 @@ def write_weights(arrays: Mapping[str, Any], path: str | os.PathLike,
     for k, a in arrays.items():
         if a.dtype == object:
             raise TypeError(f"write_weights: entry {k!r} is not a numeric array")
-    _atomic_write(path, lambda f: np.savez(f, **arrays))
-    side = {"format": FORMAT, **dict(meta or {}), "sha256": _sha256(path),
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda f: np.savez(f, **arrays))
+    side = {"format": FORMAT, **dict(meta or {}), "sha256": file_digest(path, "sha256"),
             "num_arrays": len(arrays)}
-    _atomic_write(sidecar_path(path), lambda f: f.write(json.dumps(side, indent=2).encode()))
+    atomic_write(sidecar_path(path), lambda f: f.write(json.dumps(side, indent=2).encode()))
     return path
 
 
@@ -161,7 +139,7 @@ def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if path.suffix != ".npz":
         raise ValueError(f"weights file must be .npz, .pt or .pth, got {path.name!r}")
     side = read_sidecar(path)
-    if side is not None and side.get("sha256") and _sha256(path) != side["sha256"]:
+    if side is not None and side.get("sha256") and file_digest(path, "sha256") != side["sha256"]:
         raise ValueError(f"{path}: sha256 differs from {sidecar_path(path).name}; the file "
                          "is corrupted or was replaced (re-export it)")
     with np.load(path, allow_pickle=False) as z:

@@ -349,20 +349,10 @@ class Module:
         A dtype applies to floating parameters and buffers only (``num_batches_tracked``
         stays int64), as in PyTorch.
         """
-        device = kwargs.pop("device", None)
-        dtype = kwargs.pop("dtype", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, str) or a is None:
-                device = a
-            else:
-                dtype = a
+        device, dt = backend.parse_to_args(args, kwargs)
         if device is not None:
-            dev = backend.normalize_device(device)
-            self._apply_arrays(lambda a: backend.to_device(a, dev))
-        if dtype is not None:
-            dt = np.dtype(dtype)
+            self._apply_arrays(lambda a: backend.to_device(a, device))
+        if dt is not None:
             if dt.kind != "f":
                 raise TypeError(f"Module.to only accepts floating dtypes, got {dt}")
             self._apply_arrays(lambda a: a.astype(dt, copy=False) if a.dtype.kind == "f" else a)

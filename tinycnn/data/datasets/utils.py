@@ -13,7 +13,6 @@ data (the data folder may be read-only), and a cache that cannot be written is s
 from __future__ import annotations
 
 import gzip
-import hashlib
 import http.client
 import lzma
 import os
@@ -26,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from ...io import atomic_write, file_digest
 
 COMPRESSIONS = ("", ".gz", ".xz")
 
@@ -100,22 +101,10 @@ def _read_xz_cached(path: Path) -> bytes:
     data = _decompress_xz(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        save_atomic(cached, lambda f: np.save(f, np.frombuffer(data, np.uint8), allow_pickle=False))
+        atomic_write(cached, lambda f: np.save(f, np.frombuffer(data, np.uint8), allow_pickle=False))
     except OSError:
         pass  # a read-only home: run without the cache
     return data
-
-
-def save_atomic(path: Path, write) -> None:
-    """Write ``path`` through ``write(file)`` into a temporary file, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def text_lines(raw: bytes) -> list[str]:
@@ -140,13 +129,9 @@ def read_tar_members(archive: Path, names: Iterable[str]) -> dict[str, bytes]:
 
 # --- integrity and download -----------------------------------------------------------------
 
-def md5sum(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
+def md5sum(path: str | os.PathLike) -> str:
     """The md5 hex digest of a file."""
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(chunk), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_digest(path, "md5")
 
 
 def check_md5(path: str | os.PathLike, expected: str) -> None:

@@ -1,0 +1,1 @@
+"""tinycnn's benchmark suite: ``python -m benchmarks.run`` (see docs/performance.md)."""

@@ -1,0 +1,112 @@
+"""Machine-side measurements: CPU load, peak memory (RSS), the GEMM peak.
+
+Used by `benchmarks.run`. On this project's 2-core machine one busy core halves what
+the other process gets, so every figure carries the load measured around it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def load_average() -> float:
+    """The 1-minute load average (0.0 where the OS does not report it)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
+
+
+def cpu_times() -> tuple[float, float] | None:
+    """(elapsed CPU time of all cores, busy CPU time of all cores) in seconds, from
+    /proc/stat; None where it does not exist."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK")
+    return sum(ticks) / hz, (sum(ticks) - ticks[3] - ticks[4]) / hz
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's finished children."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+class OtherLoad:
+    """Cores kept busy by *other* processes while a child measurement runs::
+
+        with OtherLoad() as load:
+            subprocess.run(...)
+        load.cores   # e.g. 0.05 on an idle machine, ~1.0 when another process spins
+
+    machine busy time minus the children's CPU time (and this process's own), per
+    second of wall time.
+    """
+
+    def __enter__(self) -> OtherLoad:
+        self._cpu, self._child, self._own = cpu_times(), children_cpu(), time.process_time()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._wall
+        now = cpu_times()
+        if now is None or self._cpu is None or wall <= 0:
+            self.cores = 0.0
+            return
+        ncpu = os.cpu_count() or 1
+        busy = (now[1] - self._cpu[1]) / (now[0] - self._cpu[0]) * ncpu * wall \
+            if now[0] > self._cpu[0] else 0.0
+        ours = (children_cpu() - self._child) + (time.process_time() - self._own)
+        self.cores = max(0.0, (busy - ours) / wall)
+
+
+def other_load_now(seconds: float = 0.5) -> float:
+    """Cores kept busy by other processes over the next ``seconds``."""
+    with OtherLoad() as load:
+        time.sleep(seconds)
+    return load.cores
+
+
+def rss_bytes(field: str = "VmRSS") -> int:
+    """This process's resident memory (``VmRSS``) or its peak (``VmHWM``), in bytes."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource  # noqa: PLC0415  (fallback: peak only, and in KiB on Linux)
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def reset_peak_rss() -> bool:
+    """Restart the ``VmHWM`` peak from the current RSS (Linux >= 4.0); False if unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def gemm_peak(n: int = 2048, seconds: float = 1.0) -> float:
+    """Best GFLOP/s of an (n x n) @ (n x n) float32 product with NumPy's BLAS."""
+    import numpy as np  # noqa: PLC0415
+
+    a = np.random.default_rng(0).standard_normal((n, n), dtype=np.float32)
+    b = a.T.copy()
+    out = np.empty_like(a)
+    np.matmul(a, b, out=out)
+    best, start = float("inf"), time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - t)
+    return 2 * n**3 / best / 1e9

@@ -1,0 +1,163 @@
+"""One measurement in a fresh process: ``python -m benchmarks.worker tinycnn lenet5 train``.
+
+Prints one JSON line: per-step seconds, images per step, peak memory, and (PyTorch only)
+the FLOPs of one step; with ``--profile`` (tinycnn only) the per-op time shares instead.
+Each framework runs alone in its own process because OpenBLAS's, numba's and PyTorch's
+thread pools fight over the cores when they share one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from . import measure
+from .nets import NETS, build_tinycnn, build_torch
+
+# how the profiler's entries are grouped for the report (first match wins)
+CATEGORIES = (
+    ("im2col", ("im2col",)),
+    ("col2im", ("col2im",)),
+    ("conv fwd (GEMM)", ("Conv2d.forward",)),
+    ("conv bwd (GEMM)", ("Conv2d.backward",)),
+    ("pooling", ("pool",)),
+    ("BN", ("BatchNorm",)),
+    ("linear", ("Linear.",)),
+    ("activation", ("ReLU.",)),
+    ("loss", ("CrossEntropy.",)),
+    ("optimizer", ("optimizer",)),
+)
+
+
+def category(entry: str) -> str:
+    for name, keys in CATEGORIES:
+        if any(k.lower() in entry.lower() for k in keys):
+            return name
+    return "other ops"
+
+
+def _setup(framework: str, net: str, mode: str, device: str) -> tuple[Any, Any, Any]:
+    """(library, model, step function) for one case; the inputs are fixed random data."""
+    import numpy as np  # noqa: PLC0415
+
+    spec = NETS[net]
+    gen = np.random.default_rng(0)
+    x = gen.standard_normal((spec.batch,) + spec.shape, dtype=np.float32)
+    y = gen.integers(0, spec.classes, spec.batch)
+    if framework == "torch":
+        import torch as lib  # noqa: PLC0415
+
+        lib.manual_seed(0)
+        model = build_torch(spec).to(device)
+        xt, yt = lib.from_numpy(x).to(device), lib.from_numpy(y).to(device)
+        sync = lib.cuda.synchronize if device == "cuda" else (lambda: None)
+    else:
+        import tinycnn as lib  # noqa: PLC0415
+
+        lib.manual_seed(0)
+        model = build_tinycnn(spec).to(device)
+        # import the kernel module (and numba, ~100 MB) now, so that the memory measured
+        # around the steps is the steps' own
+        lib.kernels.implementation(np.zeros(1) if device == "cpu" else None)
+        xt, yt = lib.tensor(x, device=device), lib.tensor(y, device=device)
+        sync = lib.cuda.synchronize if device == "cuda" else (lambda: None)
+    if mode == "train":
+        model.train()
+        opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = lib.nn.CrossEntropyLoss()
+
+        def step(region: Any = None) -> None:
+            opt.zero_grad()
+            loss_fn(model(xt), yt).backward()
+            if region is None:
+                opt.step()
+            else:
+                with region("optimizer"):
+                    opt.step()
+            sync()
+    else:
+        model.eval()
+
+        def step(region: Any = None) -> None:
+            with lib.no_grad():
+                model(xt)
+            sync()
+    return lib, model, step
+
+
+def run(framework: str, net: str, mode: str, steps: int, warmup: int, device: str) -> dict:
+    lib, model, step = _setup(framework, net, mode, device)
+    rss_before = measure.rss_bytes()
+    measure.reset_peak_rss()
+    times = []
+    for i in range(warmup + steps):
+        t = time.perf_counter()
+        step()
+        if i >= warmup:
+            times.append(time.perf_counter() - t)
+    out: dict[str, Any] = {
+        "times": times, "batch": NETS[net].batch,
+        "step_mem": measure.rss_bytes("VmHWM") - rss_before,
+        "peak_rss": measure.rss_bytes("VmHWM"),
+    }
+    if framework == "torch":
+        out["flops"] = _torch_flops(lib, model, net, mode, device)
+        out["threads"] = lib.get_num_threads()
+    return out
+
+
+def _torch_flops(torch: Any, model: Any, net: str, mode: str, device: str) -> float:
+    """FLOPs of one step (forward, + backward when training) by PyTorch's counter."""
+    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+
+    spec = NETS[net]
+    x = torch.zeros((spec.batch,) + spec.shape, device=device)
+    y = torch.zeros(spec.batch, dtype=torch.long, device=device)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        if mode == "train":
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+        else:
+            with torch.no_grad():
+                model(x)
+    return float(counter.get_total_flops())
+
+
+def profile(net: str, steps: int, warmup: int, device: str) -> dict:
+    """tinycnn's per-op time shares over ``steps`` training steps."""
+    from tinycnn.profiler import Profiler  # noqa: PLC0415
+
+    _, _, step = _setup("tinycnn", net, "train", device)
+    for _ in range(warmup):
+        step()
+    prof = Profiler()
+    with prof:
+        for _ in range(steps):
+            step(prof.region)
+    shares: dict[str, float] = {}
+    for entry, t in prof.times.items():
+        shares[category(entry)] = shares.get(category(entry), 0.0) + t / prof.total
+    shares["Python overhead"] = prof.unattributed / prof.total
+    return {"shares": shares, "step_s": prof.total / steps, "table": prof.table(15)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("framework", choices=["tinycnn", "torch"])
+    ap.add_argument("net", choices=list(NETS))
+    ap.add_argument("mode", choices=["train", "infer", "profile"])
+    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--device", default="cpu")
+    a = ap.parse_args()
+    if a.mode == "profile":
+        result = profile(a.net, a.steps, a.warmup, a.device)
+    else:
+        result = run(a.framework, a.net, a.mode, a.steps, a.warmup, a.device)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The benchmark suite runs and prints its table (speed itself is never asserted)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import tinycnn
+from tinycnn.profiler import Profiler
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_quick_benchmark_prints_a_table():
+    out = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    rows = [line for line in out.splitlines() if line.startswith("| lenet5 |")]
+    assert [r.split("|")[2].strip() for r in rows] == ["train", "infer"]
+    assert "GEMM peak" in out and "load average" in out
+
+
+def test_torch_twins_have_the_same_parameter_counts():
+    from benchmarks.nets import NETS, build_tinycnn, build_torch, parameter_count
+
+    for name in ("lenet5", "dediosnet2"):
+        spec = NETS[name]
+        assert parameter_count(build_tinycnn(spec)) == parameter_count(build_torch(spec))
+
+
+def test_profiler_attributes_time_to_ops_and_kernels():
+    model = tinycnn.models.lenet5()
+    x = tinycnn.tensor(np.random.default_rng(0).standard_normal((4, 1, 28, 28),
+                                                                dtype=np.float32))
+    prof = Profiler()
+    with prof:
+        model(x).sum().backward()
+        with prof.region("mine"):
+            pass
+    assert prof.calls["Conv2d.forward"] == 2 and prof.calls["Conv2d.backward"] == 2
+    assert prof.calls["im2col"] >= 2 and prof.calls["mine"] == 1
+    assert abs(sum(prof.times.values()) + prof.unattributed - prof.total) < 1e-6
+    assert "Conv2d.forward" in prof.table()
+    # the wrappers are removed on exit
+    assert tinycnn.autograd.Function.apply.__func__.__name__ == "apply"
