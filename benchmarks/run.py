@@ -138,8 +138,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--retries", type=int, default=2)
     ap.add_argument("--wait", type=float, default=30.0,
                     help="seconds to wait for a quiet machine before each measurement")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="pin both libraries to this many threads (0: their defaults); "
+                         "--threads 1 compares the single-core code on a loaded machine")
     ap.add_argument("--json", type=Path, help="also write all results to this file")
     a = ap.parse_args(argv)
+    if a.threads:  # read by OpenBLAS, numba and OpenMP when the workers start
+        n = str(a.threads)
+        os.environ.update(OPENBLAS_NUM_THREADS=n, NUMBA_NUM_THREADS=n, OMP_NUM_THREADS=n,
+                          MKL_NUM_THREADS=n, TINYCNN_ADAPT_THREADS="0")
     if a.quick:
         a.nets, a.steps, a.warmup, a.rounds, a.no_profile = ["lenet5"], 3, 1, 1, True
         a.retries, a.wait = 0, 0.0
@@ -149,8 +156,8 @@ def main(argv: list[str] | None = None) -> None:
           f"load average {measure.load_average():.2f}")
     print(f"GEMM peak (2048^3 float32 np.matmul): {peak:.0f} GFLOP/s")
     print(f"command: python -m benchmarks.run {' '.join(sys.argv[1:] if argv is None else argv)}")
-    print(f"{a.rounds} round(s) x {a.steps} timed steps after {a.warmup} warm-up, per library\n",
-          flush=True)
+    print(f"{a.rounds} round(s) x {a.steps} timed steps after {a.warmup} warm-up, per library;"
+          f" threads: {a.threads or 'library defaults'}\n", flush=True)
     results: dict[tuple[str, str], dict] = {}
     for net in a.nets:
         for mode in a.modes:

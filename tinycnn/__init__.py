@@ -10,20 +10,71 @@ import numpy as _np
 
 from . import autograd, cuda, functional
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import DeviceError, get_default_dtype, manual_seed, set_default_dtype
+from .backend import DeviceError, device, get_default_dtype, manual_seed, set_default_dtype
 from .factory import (
-    arange, empty, eye, from_numpy, full, ones, ones_like, rand, randint, randn, tensor, zeros,
+    arange,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
     zeros_like,
 )
 from .functional import (
-    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clip, div, exp, flatten, log,
-    matmul, max, maximum, mean, min, minimum, mul, neg, pad, permute, pow, reshape, sqrt,
-    squeeze, stack, std, sub, sum, transpose, unsqueeze, var, where,
+    abs,
+    add,
+    allclose,
+    amax,
+    amin,
+    argmax,
+    argmin,
+    broadcast_to,
+    cat,
+    clamp,
+    clip,
+    div,
+    exp,
+    flatten,
+    isfinite,
+    isnan,
+    log,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    pad,
+    permute,
+    pow,
+    reshape,
+    sqrt,
+    squeeze,
+    stack,
+    std,
+    sub,
+    sum,
+    transpose,
+    unsqueeze,
+    var,
+    where,
 )
+from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Tensor
 
 __version__ = "0.1.0"
+
+inference_mode = no_grad  # PyTorch's faster no_grad; here they are the same thing
 
 # Heavier parts load on first use, so ``import tinycnn`` stays fast (matplotlib, sklearn,
 # numba are only imported by the modules that need them).
@@ -62,7 +113,7 @@ float = _np.float32  # noqa: A001  (torch.float is float32)
 double = _np.float64
 
 __all__ = [
-    "DeviceError", "Function", "GradcheckError", "Tensor", "abs", "add", "amax", "amin",
+    "DeviceError", "Function", "device", "GradcheckError", "Tensor", "abs", "add", "amax", "amin",
     "arange", "argmax", "broadcast_to",
     "argmin", "autograd", "cat", "clamp", "clip", "cuda", "div", "empty", "enable_grad", "exp",
     "eye", "flatten", "from_numpy", "full", "functional", "get_default_dtype", "gradcheck",
@@ -70,6 +121,8 @@ __all__ = [
     "minimum", "mul", "neg", "no_grad", "ones", "ones_like", "pad", "permute", "pow", "rand",
     "randint", "randn", "reshape", "set_default_dtype", "set_grad_enabled", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "tensor", "transpose", "unsqueeze", "var", "where", "zeros",
-    "zeros_like", "nn", "optim", "data", "models", "train", "plot", "sklearn", "io", "summary",
+    "zeros_like", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "allclose", "isnan",
+    "isfinite", "randperm", "inference_mode", "nn", "optim", "data", "models", "train", "plot",
+    "sklearn", "io", "summary",
     "save", "load",
 ]

@@ -73,6 +73,26 @@ def normalize_device(device: Any) -> str:
     raise DeviceError(f"device must be 'cpu' or 'cuda', got {device!r}")
 
 
+class device(str):  # noqa: N801  (PyTorch's name)
+    """``tinycnn.device("cuda:0")``: a device name, as ``torch.device`` (a ``str`` subclass,
+    so it works wherever a device string does). ``.type`` is ``"cpu"`` or ``"cuda"``,
+    ``.index`` the number after the colon (or None). Availability is checked on use."""
+
+    def __new__(cls, type: str, index: int | None = None) -> device:  # noqa: A002
+        name = str(type) if index is None else f"{type}:{index}"
+        kind, _, idx = name.partition(":")
+        if kind not in ("cpu", "cuda") or (idx and not idx.isdigit()):
+            raise DeviceError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {name!r}")
+        self = super().__new__(cls, name)
+        self.type = kind
+        self.index = int(idx) if idx else None
+        return self
+
+    def __repr__(self) -> str:
+        return f"device(type={self.type!r}" + (
+            f", index={self.index})" if self.index is not None else ")")
+
+
 def parse_to_args(args: tuple, kwargs: dict) -> tuple[str | None, np.dtype | None]:
     """The ``(device, dtype)`` of a PyTorch-style ``.to(...)`` call, each None when absent.
 

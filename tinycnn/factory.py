@@ -148,6 +148,14 @@ def randn(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _make(arr, requires_grad)
 
 
+def randperm(n: int, dtype: Any = np.int64, device: Any = None) -> Tensor:
+    """A random permutation of ``0 .. n-1`` from tinycnn's seeded generator."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    return _make(backend.rng(backend.normalize_device(device)).permutation(n).astype(dtype),
+                 False)
+
+
 def randint(low: int, high: Any = None, size: Any = (), dtype: Any = np.int64,
             device: Any = None) -> Tensor:
     """Random integers in [low, high); ``randint(high, size)`` means low = 0 (PyTorch)."""

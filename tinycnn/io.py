@@ -182,13 +182,36 @@ def save(state: Any, path: PathLike) -> None:
     atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
-def load(path: PathLike) -> Any:
+def load(path: PathLike, map_location: Any = None, weights_only: bool = True) -> Any:
     """Read a file written by `save` (without pickle) and return the same structure.
 
-    Arrays come back as NumPy arrays (tensors as CPU `Tensor`s); move them with
-    ``model.load_state_dict``. A plain ``.npz`` that `save` did not write comes back as
-    a flat ``{name: array}`` dict.
+    Arrays come back as NumPy arrays (tensors as CPU `Tensor`s, or on ``map_location``
+    when given: ``"cpu"``, ``"cuda"``); ``model.load_state_dict`` moves them to the
+    model's device anyway. A plain ``.npz`` that `save` did not write comes back as a
+    flat ``{name: array}`` dict. ``weights_only`` is accepted for PyTorch compatibility:
+    nothing is ever unpickled, so every load is weights-only.
     """
+    del weights_only  # always true here: the file holds arrays and JSON, never pickle
+    state = _load_file(path)
+    if map_location is None or backend.normalize_device(map_location) == "cpu":
+        return state
+    return _to_device(state, backend.normalize_device(map_location))
+
+
+def _to_device(value: Any, device: str) -> Any:
+    """``value`` with every `Tensor` inside moved to ``device`` (for ``load(map_location=)``)."""
+    from .tensor import Tensor  # noqa: PLC0415
+
+    if isinstance(value, Tensor):
+        return value.to(device)
+    if isinstance(value, dict):
+        return {k: _to_device(v, device) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_to_device(v, device) for v in value)
+    return value
+
+
+def _load_file(path: PathLike) -> Any:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load: no such file {str(path)!r}")

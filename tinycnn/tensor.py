@@ -31,8 +31,11 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        if not hasattr(data, "ndim") or isinstance(data, np.generic):
-            data = np.asarray(data)  # numbers, lists, NumPy scalars: a NumPy array
+        if isinstance(data, (list, tuple)):
+            # torch.Tensor([[1, 2], [3, 4]]) is float32, as in PyTorch (tensor() infers)
+            data = np.asarray(data, dtype=backend.get_default_dtype())
+        elif not hasattr(data, "ndim") or isinstance(data, np.generic):
+            data = np.asarray(data)  # numbers, NumPy scalars: a NumPy array
         if data.dtype.kind not in "biufc":
             raise TypeError(f"Tensor: expected numeric data, got dtype {data.dtype}")
         self.data = data
@@ -70,6 +73,10 @@ class Tensor:
     @property
     def device(self) -> str:
         return backend.device_of(self.data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device == "cuda"
 
     @property
     def is_leaf(self) -> bool:
@@ -115,6 +122,15 @@ class Tensor:
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's value, as in PyTorch."""
+        if not spec:
+            return repr(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} needs a one-element tensor, got shape "
+                            f"{self.shape}; format .tolist() or the elements instead")
+        return format(self.item(), spec)
 
     def __bool__(self) -> bool:
         if self.data.size != 1:
@@ -183,6 +199,10 @@ class Tensor:
                     f"{tuple(g.shape)}"
                 )
         run_backward(self, g, retain_graph=retain_graph)
+
+    def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (gradients flow back to ``self``)."""
+        return elementwise.Cast.apply(self, self.dtype)  # astype copies; backward is identity
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, as in PyTorch)."""
@@ -306,6 +326,54 @@ class Tensor:
     def __rmatmul__(self, o: Any) -> Tensor:
         return elementwise.matmul(o, self) if _operand_ok(o) else NotImplemented
 
+    # In-place operators. ``w -= lr * w.grad`` under ``no_grad()`` must update the leaf
+    # itself (Python would otherwise rebind ``w`` to a new tensor that is no longer the
+    # parameter). When a graph is being recorded (``out += identity`` in a ResNet block)
+    # the op is done out of place and recorded, which gives the same value.
+    def _inplace(self, o: Any, op: str) -> Tensor:
+        from .autograd import is_grad_enabled  # noqa: PLC0415
+
+        if not _operand_ok(o):
+            return NotImplemented
+        if is_grad_enabled() and (self.requires_grad or getattr(o, "requires_grad", False)):
+            return getattr(elementwise, op)(self, o)
+        v = o.data if isinstance(o, Tensor) else o
+        xp = backend.array_module(self.data)
+        try:
+            getattr(xp, {"sub": "subtract", "mul": "multiply", "div": "true_divide"}.get(
+                op, op))(self.data, v, out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as e:  # non-broadcastable shape, float into int
+            shape = getattr(v, "shape", ())
+            raise (TypeError if isinstance(e, TypeError) else ValueError)(f"in-place {op} into a tensor of shape {self.shape} and dtype "
+                          f"{self.dtype} from one of shape {tuple(shape)} and dtype "
+                          f"{getattr(v, 'dtype', type(v).__name__)}: {e}") from None
+        return self
+
+    def __iadd__(self, o: Any) -> Tensor:
+        return self._inplace(o, "add")
+
+    def __isub__(self, o: Any) -> Tensor:
+        return self._inplace(o, "sub")
+
+    def __imul__(self, o: Any) -> Tensor:
+        return self._inplace(o, "mul")
+
+    def __itruediv__(self, o: Any) -> Tensor:
+        return self._inplace(o, "div")
+
+    def add_(self, o: Any, alpha: float = 1) -> Tensor:
+        """``self += alpha * o`` in place (``p.add_(p.grad, alpha=-lr)`` under no_grad)."""
+        return self._inplace(o if alpha == 1 else o * alpha, "add")
+
+    def sub_(self, o: Any, alpha: float = 1) -> Tensor:
+        return self._inplace(o if alpha == 1 else o * alpha, "sub")
+
+    def mul_(self, o: Any) -> Tensor:
+        return self._inplace(o, "mul")
+
+    def div_(self, o: Any) -> Tensor:
+        return self._inplace(o, "div")
+
     def __neg__(self) -> Tensor:
         return elementwise.neg(self)
 
@@ -398,6 +466,21 @@ class Tensor:
 
     clamp = clip
 
+    def relu(self) -> Tensor:
+        return activation.relu(self)
+
+    def sigmoid(self) -> Tensor:
+        return activation.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return activation.tanh(self)
+
+    def softmax(self, dim: int) -> Tensor:
+        return activation.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        return activation.log_softmax(self, dim)
+
     def where(self, condition: Any, other: Any) -> Tensor:
         """``where(condition, self, other)`` (PyTorch's method form)."""
         return elementwise.where(condition, self, other)
@@ -443,6 +526,18 @@ class Tensor:
 
     view = reshape
 
+    def view_as(self, other: Tensor) -> Tensor:
+        return shape_ops.reshape(self, *other.shape)
+
+    reshape_as = view_as
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return shape_ops.expand(self, *other.shape)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor with ``other``'s dtype (and device, as PyTorch's ``type_as``)."""
+        return self.to(other.device, other.dtype)
+
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         return shape_ops.flatten(self, start_dim, end_dim)
 
@@ -474,5 +569,5 @@ def _operand_ok(o: Any) -> bool:
         o, "__array_interface__") or hasattr(o, "__cuda_array_interface__")
 
 
-from .functional import elementwise, reduction  # noqa: E402  (they import Tensor)
+from .functional import activation, elementwise, reduction  # noqa: E402  (they import Tensor)
 from .functional import shape as shape_ops  # noqa: E402

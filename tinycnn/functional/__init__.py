@@ -4,26 +4,59 @@ Each file holds the `Function` subclasses of one family, forward and backward si
 side, plus the plain functions users call.
 """
 
-from .elementwise import (
-    abs, add, cast, clamp, clip, div, exp, log, matmul, maximum, minimum, mul, neg, pow,
-    sqrt, sub, where,
-)
-from .reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
-from .shape import (
-    broadcast_to, cat, expand, flatten, getitem, pad, permute, reshape, squeeze, stack,
-    transpose, unsqueeze, view,
-)
-
 # CNN ops (forward and backward side by side; loops in tinycnn.kernels)
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .conv import col2im, conv2d, im2col
 from .dropout import dropout, dropout2d
+from .elementwise import (
+    abs,
+    add,
+    allclose,
+    cast,
+    clamp,
+    clip,
+    div,
+    exp,
+    isfinite,
+    isnan,
+    log,
+    matmul,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    sqrt,
+    sub,
+    where,
+)
 from .linear import linear
 from .loss import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    mse_loss,
+    nll_loss,
 )
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
+from .reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from .shape import (
+    broadcast_to,
+    cat,
+    expand,
+    flatten,
+    getitem,
+    one_hot,
+    pad,
+    permute,
+    reshape,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+    view,
+)
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -34,4 +67,5 @@ __all__ = [
     "clip", "div", "exp", "expand", "flatten", "getitem", "log", "matmul", "max", "maximum",
     "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow", "reshape", "sqrt",
     "squeeze", "stack", "std", "sub", "sum", "transpose", "unsqueeze", "var", "view", "where",
+    "allclose", "isfinite", "isnan", "one_hot",
 ]

@@ -551,3 +551,23 @@ def compare(op: str, a: Tensor, b: Any) -> Tensor:
     check_broadcast(op, a.shape, bb.shape)
     xp = backend.array_module(a.data)
     return Tensor._wrap(getattr(xp, _COMPARE[op])(a.data, bb), False)
+
+
+def isnan(x: Tensor) -> Tensor:
+    """A boolean tensor, True where ``x`` is NaN (no gradient)."""
+    return Tensor._wrap(backend.array_module(x.data).isnan(x.data), False)
+
+
+def isfinite(x: Tensor) -> Tensor:
+    """A boolean tensor, True where ``x`` is neither inf nor NaN (no gradient)."""
+    return Tensor._wrap(backend.array_module(x.data).isfinite(x.data), False)
+
+
+def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
+    """True if ``|a - b| <= atol + rtol * |b|`` everywhere (``torch.allclose``)."""
+    bb = operand(b, a)
+    bb = bb.data if isinstance(bb, Tensor) else bb
+    check_broadcast("allclose", a.shape, bb.shape)
+    return bool(backend.array_module(a.data).allclose(a.data, bb, rtol=rtol, atol=atol,
+                                                      equal_nan=equal_nan))

@@ -62,6 +62,14 @@ def _axes(x: Tensor, dim: Any, name: str) -> tuple[int, ...] | None:
     return None if not axes or x.ndim == 0 else axes
 
 
+def _from_data(x: Any) -> Any:
+    """A raw array (``outputs.data``, as in ``torch.max(outputs.data, 1)``) as a Tensor that
+    records nothing; anything else is returned unchanged (`_axes` rejects non-tensors)."""
+    if isinstance(x, np.ndarray) or backend.device_of(x) == "cuda":
+        return Tensor._wrap(x, False)
+    return x
+
+
 def _expand(g: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
     """Broadcast gradient ``g`` of a reduction back to the input ``shape``."""
     xp = backend.array_module(g)
@@ -220,6 +228,11 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor
 
 def _maxmin(x: Tensor, dim: Any, keepdim: bool, kw: dict, is_min: bool) -> Any:
     name = "min" if is_min else "max"
+    x = _from_data(x)
+    if isinstance(dim, Tensor):  # torch.max(a, b): the element-wise maximum of two tensors
+        from .elementwise import maximum, minimum  # noqa: PLC0415
+
+        return (minimum if is_min else maximum)(x, dim)
     dim, keepdim = _args(dim, keepdim, kw, name)
     axes = _axes(x, dim, name)
     if isinstance(dim, (int, np.integer)):
@@ -288,6 +301,7 @@ def std(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool 
 
 def _argext(x: Tensor, dim: Any, keepdim: bool, kw: dict, fn: str) -> Tensor:
     dim, keepdim = _args(dim, keepdim, kw, fn)
+    x = _from_data(x)
     if dim is not None and not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{fn}: dim must be an int or None, got {dim!r}")
     axes = _axes(x, dim, fn)

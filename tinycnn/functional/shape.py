@@ -287,6 +287,24 @@ def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.
     return Pad.apply(x, tuple(widths), value)
 
 
+def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices ``x: (*)`` as int64 one-hot vectors ``(*, num_classes)`` (no gradient).
+
+    ``num_classes=-1`` takes ``x.max() + 1``, as in PyTorch.
+    """
+    if not isinstance(x, Tensor) or x.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer Tensor of class indices, got "
+                        f"{x.dtype if isinstance(x, Tensor) else type(x).__name__}")
+    xp = backend.array_module(x.data)
+    lo = int(x.data.min()) if x.data.size else 0
+    hi = int(x.data.max()) if x.data.size else -1
+    n = hi + 1 if num_classes == -1 else num_classes
+    if lo < 0 or hi >= n:
+        raise ValueError(f"one_hot: class values must be in [0, {n}) (num_classes={num_classes}),"
+                         f" got values in [{lo}, {hi}]")
+    return Tensor._wrap((x.data[..., None] == xp.arange(n)).astype(np.int64), False)
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]``: basic slicing and integer/boolean array indexing, with gradient.
 

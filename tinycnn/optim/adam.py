@@ -59,23 +59,27 @@ class Adam(Optimizer):
         if decoupled and wd:
             p.data *= 1 - lr * wd
         g = self._effective_grad(p, grad, 0.0 if decoupled else wd, group["maximize"])
-        m, v, work = state["exp_avg"], state["exp_avg_sq"], self._scratch(p, 1)
-        xp.subtract(g, m, out=work)  # m += (1 - beta1) * (g - m)
-        work *= 1 - beta1
-        m += work
-        xp.multiply(g, g, out=work)  # v = beta2 * v + (1 - beta2) * g^2
-        work *= 1 - beta2
-        v *= beta2
-        v += work
+        arrays = [p.data, g, state["exp_avg"], state["exp_avg_sq"]]
         if group["amsgrad"]:
-            v = xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            arrays.append(state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**t)
-        xp.sqrt(v, out=work)  # denominator: sqrt(v) / sqrt(1 - beta2^t) + eps
-        work /= math.sqrt(1 - beta2**t)
-        work += eps
-        xp.divide(m, work, out=work)
-        work *= step_size
-        p.data -= work
+        bias2 = math.sqrt(1 - beta2**t)
+        for pb, gb, m, v, *vmax, work in self._blocks(p, *arrays):
+            xp.subtract(gb, m, out=work)  # m += (1 - beta1) * (g - m)
+            work *= 1 - beta1
+            m += work
+            xp.multiply(gb, gb, out=work)  # v = beta2 * v + (1 - beta2) * g^2
+            work *= 1 - beta2
+            v *= beta2
+            v += work
+            if vmax:
+                v = xp.maximum(vmax[0], v, out=vmax[0])
+            xp.sqrt(v, out=work)  # denominator: sqrt(v) / sqrt(1 - beta2^t) + eps
+            work /= bias2
+            work += eps
+            xp.divide(m, work, out=work)
+            work *= step_size
+            pb -= work
 
 
 class AdamW(Adam):

@@ -8,6 +8,11 @@ Updates are written in place into the parameter arrays and into state buffers th
 allocated once; temporaries come from reusable scratch arrays (`_scratch`: two flat
 buffers per dtype and device, each the size of the largest parameter), so a step allocates
 nothing after the first one. Slot 0 holds the effective gradient, slot 1 is work space.
+
+On the CPU, `_blocks` lets an update run block by block (`BLOCK` elements at a time):
+the several passes an update makes over its arrays then hit the cache instead of main
+memory, and the work space is one block instead of a copy of the largest parameter
+(measured on report 004's AlexNet: Adam's step 2.5x faster, 24 MiB less memory).
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ from .. import backend
 from ..autograd import enable_grad
 from ..nn.utils import zero_grad_
 from ..tensor import Tensor
+
+
+# elements per block of a blocked update (`Optimizer._blocks`): 256 KiB of float32, so
+# that a block's arrays and temporaries stay in the L2 cache across the update's passes
+BLOCK = 1 << 16
 
 
 class _Required:
@@ -141,6 +151,26 @@ class Optimizer:
             buf = backend.array_module(p.data).empty(p.data.size, dtype=p.data.dtype)
             self._work[key] = buf
         return buf[: p.data.size].reshape(p.data.shape)
+
+    def _blocks(self, p: Tensor, *arrays: Any) -> Any:
+        """Yield ``(*views, work)``: matching flat blocks of ``arrays`` (each shaped like
+        ``p``) and a work array of the same length, block after block (see the module
+        docstring). Writes into the views land in the arrays. On the GPU, or when an array
+        is not contiguous, there is one block: the arrays themselves and `_scratch` slot 1.
+        """
+        n = p.data.size
+        if n <= BLOCK or not all(isinstance(a, np.ndarray) and a.flags.c_contiguous
+                                 for a in arrays):
+            yield (*arrays, self._scratch(p, 1))
+            return
+        key = ("block", p.data.dtype.str)
+        work = self._work.get(key)
+        if work is None:
+            work = self._work[key] = np.empty(BLOCK, dtype=p.data.dtype)
+        flat = [a.reshape(-1) for a in arrays]
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            yield (*(f[start:stop] for f in flat), work[: stop - start])
 
     def _effective_grad(self, p: Tensor, grad: Any, weight_decay: float, maximize: bool,
                         writable: bool = False) -> Any:
