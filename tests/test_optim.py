@@ -261,3 +261,11 @@ def test_gpu_steps_match_cpu(name, kwargs):
         assert p.device == device
         results.append(p.numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-10)
+
+
+def test_passing_a_model_instead_of_its_parameters_is_a_clear_error():
+    import tinycnn.nn as nn
+    from tinycnn import optim
+
+    with pytest.raises(TypeError, match=r"got Linear \(pass model.parameters\(\)\)"):
+        optim.SGD(nn.Linear(2, 2), lr=0.1)

@@ -13,60 +13,46 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+from .. import backend, kernels
 from ..autograd import Function
 from ..tensor import Tensor
 from .conv import check_tensor
 
 
-def _channel_shape(x: Any) -> tuple:
-    """(1, C, 1, 1, ...): the shape that broadcasts a per-channel vector against x."""
-    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
-
-
-def _axes(x: Any) -> tuple:
-    return (0,) + tuple(range(2, x.ndim))
+def _per_channel(a: Any) -> Any:
+    """(N, C, *) -> (N, C, S): the layout of the batch-norm kernels (a view when it can be)."""
+    return a.reshape(a.shape[0], a.shape[1], -1)
 
 
 class BatchNorm(Function):
     """y = weight * (x - mean) * invstd + bias; ``mean``, ``invstd`` (C,) are given arrays.
 
     In training they are the batch's own statistics, so they depend on x: the input
-    gradient then carries two extra terms (the standard batch-norm backward).
+    gradient then carries two extra terms (the standard batch-norm backward). The loops
+    are `tinycnn.kernels.batchnorm_forward` / ``batchnorm_backward`` (one fused pass each
+    on the CPU; the NumPy formulas are in kernels/reference.py).
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, mean, invstd, training):
-        shape = _channel_shape(x)
-        xhat = (x - mean.reshape(shape)) * invstd.reshape(shape)
-        y = xhat * weight.reshape(shape) if weight is not None else xhat.copy()
-        if bias is not None:
-            y += bias.reshape(shape)
+        xp = backend.array_module(x)
+        c = x.shape[1]
+        w = weight if weight is not None else xp.ones(c, dtype=x.dtype)
+        b = bias if bias is not None else xp.zeros(c, dtype=x.dtype)
+        y, xhat = kernels.batchnorm_forward(_per_channel(x), mean, invstd, w, b)
         ctx.training = training
         ctx.save_for_backward(xhat, invstd, weight)
-        return y
+        return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx, gy):
         xhat, invstd, weight = ctx.saved_tensors
-        axes, shape = _axes(gy), _channel_shape(gy)
         needs = ctx.needs_input_grad
-        sum_g = gy.sum(axis=axes) if (needs[2] or ctx.training and needs[0]) else None
-        sum_gx = (gy * xhat).sum(axis=axes) if (needs[1] or ctx.training and needs[0]) else None
-        gx = None
-        if needs[0]:
-            scale = invstd if weight is None else weight * invstd
-            if ctx.training:
-                m = gy.size // gy.shape[1]  # values per channel
-                # d/dx of the batch statistics: remove the gradient's mean and its
-                # component along xhat
-                gx = (gy - (sum_g / m).reshape(shape) - xhat * (sum_gx / m).reshape(shape))
-                gx *= scale.reshape(shape)
-            else:
-                gx = gy * scale.reshape(shape)
-        gw = sum_gx if needs[1] else None
-        gb = sum_g if needs[2] else None
-        return gx, gw, gb, None, None, None
+        scale = invstd if weight is None else weight * invstd
+        gx, sum_g, sum_gx = kernels.batchnorm_backward(_per_channel(gy), xhat, scale,
+                                                       ctx.training)
+        return (gx.reshape(gy.shape) if needs[0] else None, sum_gx if needs[1] else None,
+                sum_g if needs[2] else None, None, None, None)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -105,9 +91,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if m <= 1:
             raise ValueError(f"{fn}: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
-        axes = _axes(x)
-        mean = x.mean(axis=axes)
-        var = xp.square(x - mean.reshape(_channel_shape(x))).mean(axis=axes)
+        mean, var = kernels.batchnorm_stats(_per_channel(x))
         if running_mean is not None:
             running_mean.data *= 1.0 - momentum
             running_mean.data += (momentum * mean).astype(running_mean.dtype)

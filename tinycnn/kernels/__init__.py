@@ -85,10 +85,28 @@ def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, 
                                                  count_include_pad, divisor_override)
 
 
+def batchnorm_stats(x: Any) -> tuple[Any, Any]:
+    """x: (N, C, S) -> per-channel (mean, biased variance) over the N*S values, each (C,)."""
+    return implementation(x).batchnorm_stats(x)
+
+
+def batchnorm_forward(x: Any, mean: Any, invstd: Any, weight: Any, bias: Any) -> tuple[Any, Any]:
+    """x: (N, C, S), the rest (C,) -> (y, xhat): ``xhat = (x - mean) * invstd``,
+    ``y = xhat * weight + bias``."""
+    return implementation(x).batchnorm_forward(x, mean, invstd, weight, bias)
+
+
+def batchnorm_backward(gy: Any, xhat: Any, scale: Any, training: bool) -> tuple[Any, Any, Any]:
+    """gy, xhat: (N, C, S); scale = weight * invstd: (C,) -> (gx, sum(gy), sum(gy * xhat))
+    (see `tinycnn.kernels.reference.batchnorm_backward`)."""
+    return implementation(gy).batchnorm_backward(gy, xhat, scale, training)
+
+
 def erf(x: Any) -> Any:
     """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``, element-wise."""
     return implementation(x).erf(x)
 
 
-__all__ = ["avgpool2d_backward", "avgpool2d_forward", "col2im", "erf", "im2col",
+__all__ = ["avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
+           "batchnorm_forward", "batchnorm_stats", "col2im", "erf", "im2col",
            "implementation", "maxpool2d_backward", "maxpool2d_forward"]

@@ -227,3 +227,40 @@ def erf(x: Any) -> Any:
 
         return cupyx.scipy.special.erf(x)
     return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+
+# --- batch normalization --------------------------------------------------------------------
+# x, gy: (N, C, S), the spatial axes flattened into S; statistics are per channel c over
+# the N*S values x[:, c, :].
+
+
+def batchnorm_stats(x: Any) -> tuple[Any, Any]:
+    """Per-channel mean and biased variance of x: (N, C, S) -> ((C,), (C,))."""
+    mean = x.mean(axis=(0, 2))
+    var = array_module(x).square(x - mean[:, None]).mean(axis=(0, 2))
+    return mean, var
+
+
+def batchnorm_forward(x: Any, mean: Any, invstd: Any, weight: Any, bias: Any) -> tuple[Any, Any]:
+    """(y, xhat) with ``xhat = (x - mean) * invstd`` and ``y = xhat * weight + bias``;
+    mean, invstd, weight, bias: (C,)."""
+    xhat = (x - mean[:, None]) * invstd[:, None]
+    return xhat * weight[:, None] + bias[:, None], xhat
+
+
+def batchnorm_backward(gy: Any, xhat: Any, scale: Any, training: bool) -> tuple[Any, Any, Any]:
+    """(gx, sum_g, sum_gxhat): the input gradient and the per-channel sums ``sum(gy)`` and
+    ``sum(gy * xhat)`` (the bias and weight gradients). scale: (C,) = weight * invstd.
+
+    In training the statistics depend on x, so the gradient's mean and its component
+    along xhat are removed: ``gx = (gy - sum_g/m - xhat * sum_gxhat/m) * scale``, with m
+    = N*S values per channel; in evaluation ``gx = gy * scale``.
+    """
+    sum_g = gy.sum(axis=(0, 2))
+    sum_gx = (gy * xhat).sum(axis=(0, 2))
+    if training:
+        m = gy.shape[0] * gy.shape[2]
+        gx = (gy - (sum_g / m)[:, None] - xhat * (sum_gx / m)[:, None]) * scale[:, None]
+    else:
+        gx = gy * scale[:, None]
+    return gx, sum_g, sum_gx

@@ -62,9 +62,11 @@ class Optimizer:
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         self._work: dict[tuple, Any] = {}
-        if isinstance(params, Tensor):
+        if isinstance(params, Tensor) or hasattr(params, "parameters") or not hasattr(
+                params, "__iter__"):
+            hint = " (pass model.parameters())" if hasattr(params, "parameters") else ""
             raise TypeError("params argument given to the optimizer should be an iterable of "
-                            f"Tensors or dicts, but got {type(params).__name__}")
+                            f"Tensors or dicts, but got {type(params).__name__}{hint}")
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
