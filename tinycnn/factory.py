@@ -169,3 +169,29 @@ def randint(low: int, high: Any = None, size: Any = (), dtype: Any = np.int64,
     size = size if isinstance(size, (tuple, list)) else (size,)
     arr = backend.rng(dev).integers(low, high, size=_shape((tuple(size),)))
     return _make(arr.astype(dtype), False)
+
+
+def _legacy_constructor(dtype: Any, name: str) -> Any:
+    """PyTorch's legacy typed constructors: ``FloatTensor([1, 2])`` copies the data with
+    ``dtype``; ``FloatTensor(2, 3)`` makes a tensor of that size (zeros here: PyTorch leaves
+    it uninitialised)."""
+
+    def make(*args: Any) -> Tensor:
+        args = args or (0,)  # FloatTensor() is empty, shape (0,)
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            return tensor(args[0], dtype=dtype)
+        if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args):
+            raise TypeError(f"{name}: expected data (a list, array or Tensor) or sizes (ints), "
+                            f"got {args!r}")
+        return zeros(*args, dtype=dtype)
+
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = f"``torch.{name}(data)`` or ``torch.{name}(*sizes)``: a {np.dtype(dtype)} tensor."
+    return make
+
+
+FloatTensor = _legacy_constructor(np.float32, "FloatTensor")
+DoubleTensor = _legacy_constructor(np.float64, "DoubleTensor")
+LongTensor = _legacy_constructor(np.int64, "LongTensor")
+IntTensor = _legacy_constructor(np.int32, "IntTensor")
+BoolTensor = _legacy_constructor(np.bool_, "BoolTensor")

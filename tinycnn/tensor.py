@@ -562,6 +562,55 @@ class Tensor:
     def contiguous(self) -> Tensor:
         return self
 
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return shape_ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return shape_ops.chunk(self, chunks, dim)
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        return sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
+        return sorting.topk(self, k, dim, largest, sorted)
+
+    def equal(self, other: Tensor) -> bool:
+        return reduction.equal(self, other)
+
+    # new_*: a new tensor with this one's dtype and device unless given (PyTorch's idiom
+    # for making a tensor "like this one" of another shape, e.g. inside a layer)
+    def _new(self, make: str, args: tuple, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+        from . import factory  # noqa: PLC0415  (factory imports this module)
+
+        return getattr(factory, make)(*args, dtype=self.dtype if dtype is None else dtype,
+                                      device=self.device if device is None else device,
+                                      requires_grad=requires_grad)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        return self._new("full", (size, fill_value), dtype, device, requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """A copy of ``data`` with this tensor's dtype and device (as in PyTorch, even
+        when ``data`` has another dtype)."""
+        return self._new("tensor", (data,), dtype, device, requires_grad)
+
 
 def _operand_ok(o: Any) -> bool:
     """Can ``o`` meet a tensor in an arithmetic operator? (numbers, arrays, lists, tensors)"""
@@ -569,5 +618,5 @@ def _operand_ok(o: Any) -> bool:
         o, "__array_interface__") or hasattr(o, "__cuda_array_interface__")
 
 
-from .functional import activation, elementwise, reduction  # noqa: E402  (they import Tensor)
+from .functional import activation, elementwise, reduction, sorting  # noqa: E402  (they import Tensor)
 from .functional import shape as shape_ops  # noqa: E402

@@ -30,6 +30,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .interpolate import interpolate, upsample
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -40,10 +41,11 @@ from .loss import (
 )
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
-from .reduction import amax, amin, argmax, argmin, max, mean, min, std, sum, var
+from .reduction import amax, amin, argmax, argmin, equal, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
     cat,
+    chunk,
     expand,
     flatten,
     getitem,
@@ -51,12 +53,14 @@ from .shape import (
     pad,
     permute,
     reshape,
+    split,
     squeeze,
     stack,
     transpose,
     unsqueeze,
     view,
 )
+from .sorting import argsort, sort, topk
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -68,4 +72,5 @@ __all__ = [
     "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow", "reshape", "sqrt",
     "squeeze", "stack", "std", "sub", "sum", "transpose", "unsqueeze", "var", "view", "where",
     "allclose", "isfinite", "isnan", "one_hot",
+    "argsort", "chunk", "equal", "interpolate", "sort", "split", "topk", "upsample",
 ]

@@ -160,9 +160,11 @@ class Conv2d(Function):
             cols = _columns(x[part], *geometry)  # (C*kh*kw, m*oh*ow) for m images
             # one matrix product per group, as one batched product: (G, O/G, K) @ (G, K, mL)
             y = (wg @ cols.reshape(groups, k, -1)).reshape(o, -1, *out_size)
-            if b is not None:
-                y += b[:, None, None, None]
-            out[part] = y.transpose(1, 0, 2, 3)  # (O, m, oh, ow) -> (m, O, oh, ow)
+            y = y.transpose(1, 0, 2, 3)  # (O, m, oh, ow) -> (m, O, oh, ow), a view
+            if b is None:
+                out[part] = y
+            else:  # the bias is added while copying into place: one pass, not two
+                xp.add(y, b[:, None, None], out=out[part])
         ctx.geometry, ctx.groups = geometry, groups
         ctx.parts = parts
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,

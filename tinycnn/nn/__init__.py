@@ -16,6 +16,7 @@ from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateD
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
 from .summary import Summary, summary
+from .upsample import Upsample
 from .utils import freeze, unfreeze
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "Identity", "IncompatibleKeys", "LeakyReLU", "Linear", "LogSoftmax", "MSELoss",
     "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
     "RemovableHandle", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Summary", "Tanh",
+    "Upsample",
     "freeze", "functional", "init", "summary", "unfreeze", "utils",
 ]

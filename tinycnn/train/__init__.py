@@ -15,12 +15,12 @@ from .evaluate import EvalResult, evaluate, first_output, predict
 from .features import extract_features
 from .fit import Trainer, fit
 from .history import History
-from .metrics import confusion_matrix, most_confused_pairs, per_class_accuracy
+from .metrics import confusion_matrix, most_confused_pairs, per_class_accuracy, topk_accuracy
 
 __all__ = [
     "CSVLogger", "Callback", "EarlyStopping", "EvalResult", "History", "LRSchedulerCallback",
     "LambdaCallback", "LossThreshold", "ModelCheckpoint", "ProgressBar", "Trainer",
-    "confusion_matrix", "evaluate", "extract_features", "first_output", "fit",
+    "confusion_matrix", "topk_accuracy", "evaluate", "extract_features", "first_output", "fit",
     "most_confused_pairs",
     "per_class_accuracy", "predict",
 ]

@@ -72,3 +72,29 @@ def most_confused_pairs(y_true: Any, y_pred: Any, k: int = 2,
     order = np.argsort(-counts, kind="stable")[:k]
     name = (lambda c: class_names[c]) if class_names is not None else int
     return [(name(i[o]), name(j[o]), int(counts[o])) for o in order if counts[o] > 0]
+
+
+def topk_accuracy(logits: Any, targets: Any, ks: Sequence[int] = (1, 5)) -> tuple[float, ...]:
+    """The fraction of samples whose true class is among the ``k`` highest scores, for each
+    ``k`` in ``ks`` (top-1 is the usual accuracy; ImageNet reports top-5 too).
+
+    logits: (N, K) scores (a Tensor or array); targets: (N,) class indices. Returns one
+    float in [0, 1] per k: ``top1, top5 = topk_accuracy(logits, y)``. Ties are broken
+    towards the lower class index.
+    """
+    scores = np.asarray(to_numpy(logits))
+    t = _labels(targets, "targets")
+    if scores.ndim != 2 or scores.shape[0] != t.shape[0]:
+        raise ValueError(f"logits must be (N, K) with N = len(targets) = {t.shape[0]}, got "
+                         f"shape {scores.shape}")
+    n, k_max = scores.shape
+    if t.size and t.max() >= k_max:
+        raise ValueError(f"targets hold class {t.max()} but logits have only {k_max} classes")
+    ks = tuple(ks)
+    if not ks or not all(isinstance(k, (int, np.integer)) and 1 <= k <= k_max for k in ks):
+        raise ValueError(f"ks must be ints in [1, {k_max}] (the number of classes), got {ks}")
+    # rank of the true class: how many classes score higher (or tie with a lower index)
+    true = scores[np.arange(n), t][:, None]
+    cls = np.arange(k_max)[None, :]
+    rank = ((scores > true) | ((scores == true) & (cls < t[:, None]))).sum(axis=1)
+    return tuple(float((rank < k).mean()) if n else float("nan") for k in ks)

@@ -1,0 +1,166 @@
+"""Resizing images: ``interpolate(x, size | scale_factor, mode="nearest" | "bilinear")``.
+
+Both modes resize each spatial axis independently with a linear map: output row ``o`` is a
+weighted sum of input rows. Writing that map as a matrix ``M_h: (H_out, H)`` (and
+``M_w: (W_out, W)``) makes the whole op two matrix products, ``y = M_h @ x @ M_w.T``, and
+its backward the transposed products, ``gx = M_h.T @ gy @ M_w``. The weights and
+indices are computed exactly as PyTorch computes them (same formulas, same float type), so
+the results match PyTorch's to rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def _source_scale(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                  t: type) -> Any:
+    """Input pixels per output pixel (PyTorch's ``area_pixel_compute_scale``), in type ``t``.
+
+    A given ``scale_factor`` is used as 1 / scale_factor (not n_in / n_out), as in PyTorch.
+    """
+    if align_corners:
+        return t(n_in - 1) / t(n_out - 1) if n_out > 1 else t(0)
+    return t(1.0 / scale) if scale else t(n_in) / t(n_out)
+
+
+def _nearest_index(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
+    """Source index of each output pixel: floor(o * n_in / n_out) (PyTorch's 'nearest')."""
+    o = np.arange(n_out)
+    if n_out == n_in:
+        return o
+    if n_out == 2 * n_in:
+        return o >> 1
+    s = _source_scale(n_in, n_out, scale, False, np.float32)  # PyTorch uses float here
+    return np.minimum(np.floor(o.astype(np.float32) * s).astype(np.int64), n_in - 1)
+
+
+def _linear_matrix(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                   dtype: Any) -> np.ndarray:
+    """``M: (n_out, n_in)`` of linear interpolation weights (each row sums to 1)."""
+    m = np.zeros((n_out, n_in), dtype=dtype)
+    o = np.arange(n_out)
+    if n_out == n_in:  # PyTorch copies the axis unchanged
+        m[o, o] = 1
+        return m
+    t = np.dtype(dtype).type
+    s = _source_scale(n_in, n_out, scale, align_corners, t)
+    oo = o.astype(dtype)
+    # the (fractional) input coordinate of each output pixel centre, clamped at 0
+    src = s * oo if align_corners else np.maximum(s * (oo + t(0.5)) - t(0.5), t(0))
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    i1 = i0 + (i0 < n_in - 1)
+    lam1 = np.clip(src - i0.astype(dtype), t(0), t(1))
+    np.add.at(m, (o, i0), t(1) - lam1)
+    np.add.at(m, (o, i1), lam1)
+    return m
+
+
+def _one_hot_matrix(index: np.ndarray, n_in: int, dtype: Any) -> np.ndarray:
+    """``M: (len(index), n_in)`` with M[o, index[o]] = 1 (nearest as a linear map)."""
+    m = np.zeros((len(index), n_in), dtype=dtype)
+    m[np.arange(len(index)), index] = 1
+    return m
+
+
+class Resize2d(Function):
+    """``y = M_h @ x @ M_w.T`` over the last two axes of ``x: (N, C, H, W)``.
+
+    With ``index_h``/``index_w`` given (nearest), the forward copies pixels instead of
+    multiplying, so an inf or nan stays where it was (0 * inf would spread nan).
+    """
+
+    @staticmethod
+    def forward(ctx, x, mh, mw, index_h, index_w):
+        ctx.mh, ctx.mw = mh, mw
+        xp = backend.array_module(x)
+        if index_h is not None:
+            return xp.take(xp.take(x, index_h, axis=2), index_w, axis=3)
+        return mh @ x @ mw.T
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.mh.T @ g @ ctx.mw, None, None, None, None
+
+
+def _pair(v: Any, name: str, kind: type) -> tuple:
+    items = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+    types = (int, np.integer) if kind is int else (int, float, np.integer, np.floating)
+    if len(items) != 2 or not all(isinstance(i, types) and not isinstance(i, bool) and i > 0
+                                  for i in items):
+        raise ValueError(f"interpolate: {name} must be a positive {kind.__name__} or a pair of "
+                         f"them (for H and W), got {v!r}")
+    return tuple(kind(i) for i in items)
+
+
+def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None,
+                recompute_scale_factor: bool | None = None) -> Tensor:
+    """Resize ``x: (N, C, H, W)`` to ``size=(H_out, W_out)`` or by ``scale_factor``
+    (``H_out = floor(H * scale_factor)``), as PyTorch's ``F.interpolate``.
+
+    mode: "nearest" (output pixel o copies input pixel floor(o * H / H_out)) or "bilinear".
+    align_corners (bilinear only): True maps the corner pixels onto each other; False
+    (default) treats pixels as squares and aligns their outer edges.
+    recompute_scale_factor: True computes the coordinates from the sizes, not from the
+    given ``scale_factor`` (they differ when H * scale_factor is not an integer).
+    """
+    if not isinstance(x, Tensor):
+        raise TypeError(f"interpolate: expected a Tensor, got {type(x).__name__}")
+    if x.ndim != 4:
+        raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"interpolate: expected a floating point tensor, got dtype {x.dtype}")
+    if mode not in ("nearest", "bilinear"):
+        raise ValueError(f"interpolate: mode must be 'nearest' or 'bilinear', got {mode!r}")
+    if align_corners is not None and mode == "nearest":
+        raise ValueError("interpolate: align_corners can only be set with mode='bilinear'")
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor, got "
+                         f"size={size!r}, scale_factor={scale_factor!r}")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
+                         "explicit size")
+    h, w = x.shape[2:]
+    if size is not None:
+        out = _pair(size, "size", int)
+        scales: tuple = (None, None)
+    else:
+        scales = _pair(scale_factor, "scale_factor", float)
+        out = tuple(math.floor(n * s) for n, s in zip((h, w), scales))
+        if min(out) <= 0:
+            raise ValueError(f"interpolate: scale_factor={scale_factor!r} gives an empty output "
+                             f"{out} for an input of size {(h, w)}")
+        if recompute_scale_factor:
+            scales = (None, None)
+    if min(h, w) == 0:
+        raise ValueError(f"interpolate: the input has an empty spatial size {(h, w)}")
+    dtype = x.dtype
+    if mode == "nearest":
+        idx = [_nearest_index(n, m, s) for n, m, s in zip((h, w), out, scales)]
+        mh, mw = (_one_hot_matrix(i, n, dtype) for i, n in zip(idx, (h, w)))
+    else:
+        mh, mw = (_linear_matrix(n, m, s, bool(align_corners), dtype)
+                  for n, m, s in zip((h, w), out, scales))
+        idx = [None, None]
+    dev = x.device
+    mh, mw = backend.to_device(mh, dev), backend.to_device(mw, dev)
+    if idx[0] is not None:
+        idx = [backend.to_device(i, dev) for i in idx]
+    return Resize2d.apply(x, mh, mw, idx[0], idx[1])
+
+
+def upsample(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """PyTorch's deprecated ``F.upsample``: the same as `interpolate`."""
+    return interpolate(x, size, scale_factor, mode, align_corners)
+
+
+__all__ = ["interpolate", "upsample"]

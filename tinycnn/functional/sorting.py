@@ -1,0 +1,111 @@
+"""Sorting: ``sort``, ``argsort`` and ``topk`` along one dim, with PyTorch's arguments.
+
+``sort`` and ``topk`` return ``(values, indices)``. The values only move, so their
+gradient is the output gradient scattered back to the positions the values came from.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+from .reduction import normalize_dims
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])  # torch.return_types.sort
+
+
+def _order(x: Any, axis: int, descending: bool) -> Any:
+    """Indices that sort ``x`` along ``axis`` (stable: ties keep their order). NaN counts as
+    the largest value, as in PyTorch (last when ascending, first when descending)."""
+    xp = backend.array_module(x)
+    key = x.astype(np.int64) if x.dtype.kind in "bu" else x  # -x must not wrap around
+    if descending:
+        key = -key
+        if key.dtype.kind in "fc":  # -nan is nan, which argsort puts last: move it first
+            key = xp.where(xp.isnan(key), -xp.inf, key)
+    return xp.argsort(key, axis=axis, kind="stable")
+
+
+def _scatter(g: Any, idx: Any, shape: tuple, axis: int) -> Any:
+    """``out[..., idx[i], ...] = g[..., i, ...]`` along ``axis`` into zeros of ``shape``
+    (the indices along ``axis`` are distinct, so nothing needs adding up)."""
+    xp = backend.array_module(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    index = list(xp.ix_(*[xp.arange(s) for s in idx.shape]))  # every position of idx
+    index[axis] = idx
+    out[tuple(index)] = g
+    return out
+
+
+class Sort(Function):
+    """The first ``k`` values of ``x`` sorted along ``axis``, and where they were."""
+
+    @staticmethod
+    def forward(ctx, x, axis, descending, k):
+        xp = backend.array_module(x)
+        idx = _order(x, axis, descending)
+        if k < x.shape[axis]:
+            idx = xp.take(idx, xp.arange(k), axis=axis)
+        ctx.save_for_backward(idx)
+        ctx.shape, ctx.axis = x.shape, axis
+        return xp.take_along_axis(x, idx, axis=axis), idx.astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, g, _gidx):
+        (idx,) = ctx.saved_tensors
+        return _scatter(g, idx, ctx.shape, ctx.axis), None, None, None
+
+
+def _run(x: Tensor, dim: Any, descending: bool, k: int | None, name: str) -> ValuesIndices:
+    """Sort ``x`` along ``dim`` keeping ``k`` values (all when None); a 0-d tensor is
+    its own sort (PyTorch accepts dim 0/-1 there)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{name}: dim must be an int, got {dim!r}")
+    (axis,) = normalize_dims(dim, x.ndim)
+    n = x.shape[axis] if x.ndim else 1
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer))
+                          or not 0 <= k <= n):
+        raise ValueError(f"{name}: k must be an int in [0, {n}] (the size of dim {dim} of "
+                         f"the tensor of shape {x.shape}), got {k!r}")
+    k = n if k is None else int(k)
+    if x.ndim == 0:
+        from .shape import reshape  # noqa: PLC0415  (shape.py imports reduction, not us)
+
+        values, indices = Sort.apply(reshape(x, 1), 0, descending, k)
+        shape = () if k else (0,)
+        return ValuesIndices(reshape(values, shape), Tensor._wrap(indices.data.reshape(shape),
+                                                                  False))
+    return ValuesIndices(*Sort.apply(x, axis, bool(descending), k))
+
+
+def sort(x: Tensor, dim: int = -1, descending: bool = False,
+         stable: bool = False) -> ValuesIndices:
+    """``(values, indices)``: ``x`` sorted along ``dim`` and the positions the values came
+    from. The sort is always stable (equal values keep their order); ``stable`` is
+    accepted for PyTorch's signature."""
+    return _run(x, dim, descending, None, "sort")
+
+
+def argsort(x: Tensor, dim: int = -1, descending: bool = False,
+            stable: bool = False) -> Tensor:
+    """The indices that sort ``x`` along ``dim`` (int64, no gradient)."""
+    with_grad_off = x.detach() if isinstance(x, Tensor) else x
+    return _run(with_grad_off, dim, descending, None, "argsort").indices
+
+
+def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True,
+         sorted: bool = True) -> ValuesIndices:  # noqa: A002  (PyTorch's argument name)
+    """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) entries along
+    ``dim``, largest first. They always come sorted; ``sorted=False`` (PyTorch: any order)
+    is accepted."""
+    return _run(x, dim, largest, k, "topk")
+
+
+__all__ = ["ValuesIndices", "argsort", "sort", "topk"]
