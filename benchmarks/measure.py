@@ -110,3 +110,30 @@ def gemm_peak(n: int = 2048, seconds: float = 1.0) -> float:
         np.matmul(a, b, out=out)
         best = min(best, time.perf_counter() - t)
     return 2 * n**3 / best / 1e9
+
+
+_FIRST_CALL = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+import tinycnn
+t1 = time.perf_counter()
+model = tinycnn.models.lenet5()
+x = tinycnn.tensor(np.zeros((2, 1, 28, 28), np.float32))
+model(x).sum().backward()
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def first_call_seconds(repeats: int = 3) -> tuple[float, float]:
+    """Median seconds, in fresh processes, of ``import tinycnn`` and of the first LeNet-5
+    forward + backward after it (numba kernels loaded from their on-disk cache)."""
+    import statistics  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    runs = [tuple(float(v) for v in subprocess.run(
+        [sys.executable, "-c", _FIRST_CALL], check=True, capture_output=True,
+        text=True).stdout.split()) for _ in range(repeats)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)

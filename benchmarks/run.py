@@ -147,6 +147,12 @@ def main(argv: list[str] | None = None) -> None:
         n = str(a.threads)
         os.environ.update(OPENBLAS_NUM_THREADS=n, NUMBA_NUM_THREADS=n, OMP_NUM_THREADS=n,
                           MKL_NUM_THREADS=n, TINYCNN_ADAPT_THREADS="0")
+    if a.device == "cuda":
+        import tinycnn  # noqa: PLC0415
+
+        if not tinycnn.cuda.is_available():
+            ap.error("--device cuda: no usable GPU here (tinycnn.cuda.is_available() is "
+                     "False; CuPy and a CUDA device are needed)")
     if a.quick:
         a.nets, a.steps, a.warmup, a.rounds, a.no_profile = ["lenet5"], 3, 1, 1, True
         a.retries, a.wait = 0, 0.0
@@ -155,6 +161,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; device {a.device}; "
           f"load average {measure.load_average():.2f}")
     print(f"GEMM peak (2048^3 float32 np.matmul): {peak:.0f} GFLOP/s")
+    if not a.quick:
+        imp, first = measure.first_call_seconds()
+        print(f"first-call cost (fresh process, median of 3): import tinycnn {imp:.2f} s; "
+              f"first LeNet-5 forward+backward {first:.2f} s")
     print(f"command: python -m benchmarks.run {' '.join(sys.argv[1:] if argv is None else argv)}")
     print(f"{a.rounds} round(s) x {a.steps} timed steps after {a.warmup} warm-up, per library;"
           f" threads: {a.threads or 'library defaults'}\n", flush=True)
