@@ -166,3 +166,24 @@ def test_tensor_class_from_list_is_float():
     # torch.Tensor([[1, 2], [3, 4]]) is float32 (torch.tensor infers int64)
     assert torch.Tensor([[1, 2], [3, 4]]).dtype == np.float32
     assert torch.tensor([1, 2]).dtype == np.int64
+
+
+def test_inplace_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
+    w = tinycnn.ones(3, requires_grad=True)
+    for change in (lambda: w.add_(1.0), lambda: w.zero_(), lambda: w.fill_(2.0),
+                   lambda: w.copy_(tinycnn.zeros(3))):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            change()
+    with tinycnn.no_grad():
+        w.sub_(0.5)
+    assert w.is_leaf and w.tolist() == [0.5, 0.5, 0.5]
+
+
+def test_inplace_on_a_graph_tensor_updates_that_object_and_is_recorded():
+    w = tinycnn.ones(3, requires_grad=True)
+    h = w * 2 + 1
+    alias = h
+    h.add_(w)  # method form: the object itself must change (its return value is ignored)
+    assert alias is h and alias.tolist() == [4.0, 4.0, 4.0]
+    alias.sum().backward()
+    assert w.grad.tolist() == [3.0, 3.0, 3.0]

@@ -222,16 +222,19 @@ class Tensor:
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (no graph)."""
+        self._check_inplace_allowed("zero_")
         self.data[...] = 0
         return self
 
     def fill_(self, value: float) -> Tensor:
         """Fill with ``value`` in place (no graph)."""
+        self._check_inplace_allowed("fill_")
         self.data[...] = value
         return self
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (same shape, any device) into this tensor in place (no graph)."""
+        self._check_inplace_allowed("copy_")
         arr = src.data if isinstance(src, Tensor) else src
         arr = backend.to_device(backend.array_module(arr).asarray(arr), self.device)
         if tuple(arr.shape) != self.shape:
@@ -328,15 +331,25 @@ class Tensor:
 
     # In-place operators. ``w -= lr * w.grad`` under ``no_grad()`` must update the leaf
     # itself (Python would otherwise rebind ``w`` to a new tensor that is no longer the
-    # parameter). When a graph is being recorded (``out += identity`` in a ResNet block)
-    # the op is done out of place and recorded, which gives the same value.
+    # parameter). While a graph is being recorded (``out += identity`` in a ResNet block)
+    # the op is computed out of place and recorded, and this tensor object then *becomes*
+    # the result: graph edges point at nodes, not at tensor objects, so the nodes that used
+    # the old value keep it. As in PyTorch, a leaf that requires grad refuses the change.
     def _inplace(self, o: Any, op: str) -> Tensor:
         from .autograd import is_grad_enabled  # noqa: PLC0415
 
         if not _operand_ok(o):
             return NotImplemented
         if is_grad_enabled() and (self.requires_grad or getattr(o, "requires_grad", False)):
-            return getattr(elementwise, op)(self, o)
+            self._check_inplace_allowed(op)
+            out = getattr(elementwise, op)(self, o)
+            if out.shape != self.shape or out.dtype != self.dtype:
+                raise ValueError(f"in-place {op} cannot change a tensor of shape {self.shape} "
+                                 f"and dtype {self.dtype} into shape {out.shape} and dtype "
+                                 f"{out.dtype}")
+            self.data, self._ctx, self._out_index = out.data, out._ctx, out._out_index
+            self.requires_grad = out.requires_grad
+            return self
         v = o.data if isinstance(o, Tensor) else o
         xp = backend.array_module(self.data)
         try:
@@ -344,10 +357,20 @@ class Tensor:
                 op, op))(self.data, v, out=self.data, casting="same_kind")
         except (TypeError, ValueError) as e:  # non-broadcastable shape, float into int
             shape = getattr(v, "shape", ())
-            raise (TypeError if isinstance(e, TypeError) else ValueError)(f"in-place {op} into a tensor of shape {self.shape} and dtype "
-                          f"{self.dtype} from one of shape {tuple(shape)} and dtype "
-                          f"{getattr(v, 'dtype', type(v).__name__)}: {e}") from None
+            raise (TypeError if isinstance(e, TypeError) else ValueError)(
+                f"in-place {op} into a tensor of shape {self.shape} and dtype {self.dtype} "
+                f"from one of shape {tuple(shape)} and dtype "
+                f"{getattr(v, 'dtype', type(v).__name__)}: {e}") from None
         return self
+
+    def _check_inplace_allowed(self, op: str) -> None:
+        """PyTorch's rule: a leaf that requires grad may only be changed under no_grad()."""
+        from .autograd import is_grad_enabled  # noqa: PLC0415
+
+        if self.requires_grad and self._ctx is None and is_grad_enabled():
+            raise RuntimeError(
+                f"a leaf tensor that requires grad is being used in an in-place operation "
+                f"({op}); wrap parameter updates in `with tinycnn.no_grad():`")
 
     def __iadd__(self, o: Any) -> Tensor:
         return self._inplace(o, "add")

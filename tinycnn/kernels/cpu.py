@@ -148,69 +148,87 @@ def _inside(offset: int, step: int, size: int, n_out: int) -> tuple[int, int]:
 
 
 @njit(parallel=True, cache=True)
-def _im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):  # pragma: no cover - numba
-    n_img, c_in, h, w = x.shape
+def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):  # pragma: no cover - numba
+    """im2col of an input that is already zero-padded: every tap is inside xp."""
+    n_img, c_in = xp.shape[:2]
     area = oh * ow
     # one task = one row of cols (a channel and a tap) for all images
     for r in prange(c_in * kh * kw):
         c = r // (kh * kw)
         ki = (r // kw) % kh
         kj = r % kw
-        off = kj * dw - pw
-        lo, hi = _inside(off, sw, w, ow)  # outputs j whose tap is inside the row
         for n in range(n_img):
             for i in range(oh):
                 o = n * area + i * ow
-                row = i * sh - ph + ki * dh
-                if row < 0 or row >= h:
-                    for j in range(ow):
-                        cols[r, uintp(o + j)] = 0
-                    continue
-                for j in range(lo):
-                    cols[r, uintp(o + j)] = 0
-                for j in range(lo, hi):
-                    cols[r, uintp(o + j)] = x[n, c, uintp(row), uintp(j * sw + off)]
-                for j in range(hi, ow):
-                    cols[r, uintp(o + j)] = 0
+                row = uintp(i * sh + ki * dh)
+                for j in range(ow):
+                    cols[r, uintp(o + j)] = xp[n, c, row, uintp(j * sw + kj * dw)]
 
 
 @njit(parallel=True, cache=True)
-def _col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, gx):  # pragma: no cover - numba
-    n_img, c_in, h, w = gx.shape
+def _col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, gxp):  # pragma: no cover - numba
+    """col2im into a zero-padded gradient gxp: every tap is inside it."""
+    n_img, c_in = gxp.shape[:2]
     area = oh * ow
-    # one task = one channel: its rows of cols are read in order and added into gx[:, c],
+    # one task = one channel: its rows of cols are read in order and added into gxp[:, c],
     # which no other task touches (the scatter-add never collides)
     for c in prange(c_in):
         for ki in range(kh):
             for kj in range(kw):
                 r = (c * kh + ki) * kw + kj
-                off = kj * dw - pw
-                lo, hi = _inside(off, sw, w, ow)
                 for n in range(n_img):
                     for i in range(oh):
-                        row = i * sh - ph + ki * dh
-                        if row < 0 or row >= h:
-                            continue
                         o = n * area + i * ow
-                        for j in range(lo, hi):
-                            gx[n, c, uintp(row), uintp(j * sw + off)] += cols[r, uintp(o + j)]
+                        row = uintp(i * sh + ki * dh)
+                        for j in range(ow):
+                            gxp[n, c, row, uintp(j * sw + kj * dw)] += cols[r, uintp(o + j)]
+
+
+def _padded_size(size: Pair, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
+                 out_size: Pair) -> Pair:
+    """(rows, columns) of the zero-padded input: the leading padding plus whatever the
+    last window reaches (at least the whole image)."""
+    return (max(size[0] + padding[0], (out_size[0] - 1) * stride[0] + (kh - 1) * dilation[0] + 1),
+            max(size[1] + padding[1], (out_size[1] - 1) * stride[1] + (kw - 1) * dilation[1] + 1))
+
+
+def _zero_padded(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
+                 out_size: Pair) -> np.ndarray:
+    """x with ``padding`` zeros before and as many after as the output needs."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    hp, wp = _padded_size((h, w), kh, kw, stride, padding, dilation, out_size)
+    if (ph, pw, hp, wp) == (0, 0, h, w):
+        return np.ascontiguousarray(x)
+    xp = np.zeros((n, c, hp, wp), dtype=x.dtype)
+    xp[:, :, ph:ph + h, pw:pw + w] = x
+    return xp
 
 
 def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
            out_size: Pair) -> np.ndarray:
+    # Copying the input into a zero-padded array first costs one small pass, and lets the
+    # copy loop run without bounds tests: measured 1.2-2.5x faster over the zoo's layers
+    # (most for small images, whose short rows made the tests dominate).
     n, c = x.shape[:2]
     cols = np.empty((c * kh * kw, n * out_size[0] * out_size[1]), dtype=x.dtype)
-    _run(_im2col, cols.size, np.ascontiguousarray(x), kh, kw, *stride, *padding, *dilation,
-         *out_size, cols)
+    xp = _zero_padded(x, kh, kw, stride, padding, dilation, out_size)
+    _run(_im2col, cols.size, xp, kh, kw, *stride, *dilation, *out_size, cols)
     return cols
 
 
 def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: Pair,
            dilation: Pair, out_size: Pair) -> np.ndarray:
-    gx = np.zeros(x_shape, dtype=cols.dtype)
-    _run(_col2im, cols.size, np.ascontiguousarray(cols), kh, kw, *stride, *padding, *dilation,
-         *out_size, gx)
-    return gx
+    # summed into a zero-padded gradient (no bounds tests, as in im2col), then cropped
+    n, c, h, w = x_shape
+    ph, pw = padding
+    hp, wp = _padded_size((h, w), kh, kw, stride, padding, dilation, out_size)
+    gxp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    _run(_col2im, cols.size, np.ascontiguousarray(cols), kh, kw, *stride, *dilation,
+         *out_size, gxp)
+    if (ph, pw, hp, wp) == (0, 0, h, w):
+        return gxp
+    return np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w])
 
 
 # --- max pooling --------------------------------------------------------------------------------
