@@ -169,18 +169,18 @@ def test_tensor_class_from_list_is_float():
 
 
 def test_inplace_on_a_leaf_that_requires_grad_is_refused_outside_no_grad():
-    w = tinycnn.ones(3, requires_grad=True)
+    w = torch.ones(3, requires_grad=True)
     for change in (lambda: w.add_(1.0), lambda: w.zero_(), lambda: w.fill_(2.0),
-                   lambda: w.copy_(tinycnn.zeros(3))):
+                   lambda: w.copy_(torch.zeros(3))):
         with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
             change()
-    with tinycnn.no_grad():
+    with torch.no_grad():
         w.sub_(0.5)
     assert w.is_leaf and w.tolist() == [0.5, 0.5, 0.5]
 
 
 def test_inplace_on_a_graph_tensor_updates_that_object_and_is_recorded():
-    w = tinycnn.ones(3, requires_grad=True)
+    w = torch.ones(3, requires_grad=True)
     h = w * 2 + 1
     alias = h
     h.add_(w)  # method form: the object itself must change (its return value is ignored)
