@@ -1,7 +1,8 @@
 """One measurement in a fresh process: ``python -m benchmarks.worker tinycnn lenet5 train``.
 
 Prints one JSON line: per-step seconds, images per step, peak memory, and (PyTorch only)
-the FLOPs of one step; with ``--profile`` (tinycnn only) the per-op time shares instead.
+the FLOPs of one step. Mode ``profile`` (``python -m benchmarks.worker tinycnn lenet5
+profile``) prints tinycnn's per-op time shares of a training step instead.
 Each framework runs alone in its own process because OpenBLAS's, numba's and PyTorch's
 thread pools fight over the cores when they share one.
 """

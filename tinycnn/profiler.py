@@ -39,7 +39,8 @@ from typing import Any
 from . import autograd, kernels
 
 KERNELS = ("im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward", "erf")
+           "avgpool2d_forward", "avgpool2d_backward", "batchnorm_stats", "batchnorm_forward",
+           "batchnorm_backward", "erf")
 
 
 class Profiler:
