@@ -53,6 +53,9 @@ def cifar_loaders(exp: Experiment, batch_size: int):
 def net(exp: Experiment, n_conv: int, n_fc: int, **kwargs):
     """`grid_cnn` at the report's width (100 kernels more per conv), narrow with --quick."""
     width = exp.args.width or exp.size(100, 4)
+    if width != 100 and not exp.quick:
+        exp.note(f"NARROWED NET: conv i has {width}*i kernels (--width {width}), not the "
+                 "report's 100*i: a cheaper net than the report's.")
     return exp.to_device(models.grid_cnn(n_conv, n_fc, width=width,
                                          fc_width=exp.size(100, 8), **kwargs))
 

@@ -64,8 +64,10 @@ def test_conv2d_gradcheck(kw):
 
 @pytest.mark.parametrize("chunk_bytes", [1, 11000])
 def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
-    """Small CHUNK_BYTES: one image per chunk, or chunks of 2 and a remainder of 1."""
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", chunk_bytes)
+    """Small chunks: one image per chunk, or chunks of 2 and a remainder of 1 (the layer
+    has few output channels, so SMALL_CHUNK_BYTES sets its chunks)."""
+    monkeypatch.setattr(conv_module, "SMALL_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 2**30)  # must not be the one used
     check_op([(5, 4, 6, 6), (6, 2, 3, 3), (6,)],
              lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
              lambda x, w, b: TF.conv2d(x, w, b, padding=1, groups=2), atol=1e-5)

@@ -269,3 +269,30 @@ def test_passing_a_model_instead_of_its_parameters_is_a_clear_error():
 
     with pytest.raises(TypeError, match=r"got Linear \(pass model.parameters\(\)\)"):
         optim.SGD(nn.Linear(2, 2), lr=0.1)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_fused_cpu_adam_matches_numpy_passes(monkeypatch, amsgrad):
+    """The CPU kernels' one-pass Adam gives the numbers of the NumPy passes (which the
+    reference kernels select), also for a parameter larger than one block."""
+    rng = np.random.default_rng(0)
+    shapes = [(3, 5), (70_000,)]
+
+    def three_steps(kernels: str) -> list:
+        monkeypatch.setenv("TINYCNN_KERNELS", kernels)
+        ps = [tinycnn.tensor(rng.standard_normal(s, dtype=np.float32), requires_grad=True)
+              for s in shapes]
+        opt = optim.Adam(ps, lr=1e-2, weight_decay=0.1, amsgrad=amsgrad)
+        for _ in range(3):
+            for p in ps:
+                p.grad = tinycnn.tensor(rng.standard_normal(p.shape, dtype=np.float32))
+            opt.step()
+        return [p.data for p in ps]
+
+    state = rng.bit_generator.state
+    fused = three_steps("auto")
+    rng.bit_generator.state = state
+    passes = three_steps("reference")
+    for a, b in zip(fused, passes):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

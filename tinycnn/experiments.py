@@ -846,7 +846,7 @@ def add_common_arguments(p: argparse.ArgumentParser, default_out: str) -> None:
                         "it, transfer sections pretrain a clearly labelled substitute")
     g.add_argument("--source-dir", default=None,
                    help="where substitute source weights are written and reused (default: "
-                        "OUT/../sources)")
+                        "OUT/sources; give several scripts the same folder to share them)")
     g.add_argument("--source-epochs", type=_positive_int, default=None,
                    help="epochs of substitute pretraining (default: 10; 1 with --quick)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
