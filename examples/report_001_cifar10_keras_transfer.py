@@ -46,6 +46,8 @@ def cnn49k(exp: Experiment) -> None:
     data = exp.cifar10()
     data.train.transform = data.val.transform = to_input(models.CIFAR10)
     model = exp.to_device(models.cifar_cnn_49k())
+    exp.note("The report's table hides activations and dropout rates: ReLU and 0.25 / 0.25 / "
+             "0.5 assumed (see tinycnn.models.cifar_cnn_49k); batch 32 (Keras' default).")
     opt = optim.Adam(model.parameters(), lr=1e-4)
     # Keras' decay=1e-6: lr / (1 + 1e-6 * iterations), updated after every batch
     decay = optim.lr_scheduler.LambdaLR(opt, lambda step: 1.0 / (1.0 + 1e-6 * step))
