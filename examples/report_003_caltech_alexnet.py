@@ -83,10 +83,11 @@ def batch_size(exp: Experiment, data, report: int) -> int:
 
 
 def augmentation(name: str, size: int) -> list:
-    """The report's augmentations (its probability of 50 % is the flip's; colour jitter and
-    rotation apply to every image, torchvision's behaviour without RandomApply)."""
-    flip, jitter = T.RandomHorizontalFlip(0.5), T.ColorJitter(0.4, 0.4, 0.4)
-    rotate = T.RandomRotation(20)
+    """The report's augmentations, each applied to an image with probability 50 % ("at each
+    epoch there is a certain probability (I set 50%) each entry can be modified")."""
+    flip = T.RandomHorizontalFlip(0.5)
+    jitter = T.RandomApply([T.ColorJitter(0.4, 0.4, 0.4)], p=0.5)
+    rotate = T.RandomApply([T.RandomRotation(20)], p=0.5)
     steps = {"none": [], "flip": [flip], "jitter": [jitter], "rotation": [rotate],
              "all": [flip, jitter, rotate]}[name]
     return [*steps, T.CenterCrop(size)]

@@ -169,3 +169,14 @@ def test_metric_grid_from_array():
     assert sorted(t.get_text() for t in fig.axes[0].texts) == ["10", "20", "30", "40"]
     with pytest.raises(ValueError, match="2 rows x 3 cols"):
         plot.metric_grid(np.zeros((2, 2)), rows=[1, 2], cols=[1, 2, 3])
+
+
+def test_saved_figures_are_released_from_pyplot(tmp_path):
+    import matplotlib.pyplot as plt
+
+    before = len(plt.get_fignums())
+    for i in range(3):
+        fig = plot.knn_curve([1, 2, 3], [0.5, 0.6, 0.55], path=tmp_path / f"k{i}.png")
+    assert len(plt.get_fignums()) == before
+    fig.savefig(tmp_path / "again.png")  # the returned figure is still usable
+    assert (tmp_path / "again.png").stat().st_size > 0

@@ -367,3 +367,22 @@ def test_kernels_do_not_write_into_their_input():
     geometry.crop(x, np.arange(len(x)) % 3, 1, 5, 5)
     geometry.rotate(x, np.full(len(x), 30.0))
     T.ColorJitter(0.5, 0.5, 0.5, 0.1).batch(x)
+
+
+def test_random_apply_changes_about_p_of_the_images_and_is_seeded():
+    from tinycnn.data.transforms import RandomApply, RandomHorizontalFlip
+
+    x = np.arange(200 * 2 * 3 * 1, dtype=np.uint8).reshape(200, 2, 3, 1)
+    always_flip = RandomApply([RandomHorizontalFlip(p=1.0)], p=0.3)
+    tinycnn.manual_seed(5)
+    out = always_flip.batch(x)
+    changed = np.array([not np.array_equal(a, b) for a, b in zip(out, x)])
+    assert 30 < changed.sum() < 90  # about 60 of 200
+    assert np.array_equal(out[changed], x[changed][:, :, ::-1])  # changed ones are flipped
+    assert np.array_equal(out[~changed], x[~changed])
+    tinycnn.manual_seed(5)
+    assert np.array_equal(always_flip.batch(x), out)
+    img = x[0]
+    assert RandomApply([RandomHorizontalFlip(1.0)], p=0.0)(img) is img
+    with pytest.raises(ValueError, match="p must be a probability"):
+        RandomApply([], p=1.5)

@@ -39,9 +39,15 @@ def _pyplot() -> Any:
 
 
 def _finish(fig: Any, path: PathLike) -> Any:
+    """Lay out ``fig``; when saved to ``path``, also release it from pyplot's registry.
+
+    A script that saves dozens of figures would otherwise keep them all open (and
+    matplotlib warns after 20); the returned Figure can still be saved or shown.
+    """
     fig.tight_layout()
     if path is not None:
         fig.savefig(os.fspath(path), format="png", dpi=fig.dpi)
+        _pyplot().close(fig)
     return fig
 
 

@@ -9,6 +9,7 @@ from .base import (
     Compose,
     Lambda,
     Normalize,
+    RandomApply,
     RandomTransform,
     ToPILImage,
     ToTensor,
@@ -31,7 +32,7 @@ from .spatial import (
 
 __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "FiveCrop", "Grayscale", "Lambda", "Normalize", "Pad",
-    "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
+    "RandomApply", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
     "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
     "Transform", "apply_batch",
 ]

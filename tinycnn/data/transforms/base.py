@@ -96,6 +96,47 @@ class Compose(Transform):
         return f"Compose([{inner}\n])"
 
 
+class RandomApply(Transform):
+    """Apply ``transforms`` (in order) to each image with probability ``p``, else leave it.
+
+    Report 003 augments each image with probability 0.5 per epoch: ``RandomApply([
+    ColorJitter(0.4, 0.4, 0.4), RandomRotation(20)], p=0.5)``. In ``batch`` one draw per
+    image picks the images to change, and only those go through the transforms (whose
+    output must keep the batch's shape and dtype).
+    """
+
+    def __init__(self, transforms: Sequence[Callable] | Callable, p: float = 0.5) -> None:
+        if not 0 <= p <= 1:
+            raise ValueError(f"RandomApply: p must be a probability in [0, 1], got {p}")
+        self.transforms = list(transforms) if isinstance(transforms, (list, tuple)) else [transforms]
+        self.p = p
+
+    def __call__(self, img: Any) -> Any:
+        if _rng.generator().random() >= self.p:
+            return img
+        for t in self.transforms:
+            img = t(img)
+        return img
+
+    def batch(self, x: Any) -> Any:
+        n = batch_shape(x, True)[0]
+        pick = _rng.generator().random(n) < self.p
+        if not pick.any():
+            return x
+        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+        sub = Tensor(arr[pick]) if isinstance(x, Tensor) else arr[pick]
+        for t in self.transforms:
+            sub = apply_batch(t, sub)
+        sub = sub.data if isinstance(sub, Tensor) else np.asarray(sub)
+        if sub.shape[1:] != arr.shape[1:] or sub.dtype != arr.dtype:
+            raise ValueError(f"RandomApply: the transforms turned images of shape {arr.shape[1:]} "
+                             f"and dtype {arr.dtype} into {sub.shape[1:]} and {sub.dtype}; "
+                             "in a batch they must keep both")
+        out = arr.copy()
+        out[pick] = sub
+        return Tensor(out) if isinstance(x, Tensor) else out
+
+
 class Lambda(Transform):
     """Apply a function ``fn(img)``; ``batch`` calls it once per image and stacks.
 
