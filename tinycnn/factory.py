@@ -152,8 +152,11 @@ def randperm(n: int, dtype: Any = np.int64, device: Any = None) -> Tensor:
     """A random permutation of ``0 .. n-1`` from tinycnn's seeded generator."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
-    return _make(backend.rng(backend.normalize_device(device)).permutation(n).astype(dtype),
-                 False)
+    dev = backend.normalize_device(device)
+    gen = backend.rng(dev)
+    # CuPy's Generator has no permutation(): the order that sorts n uniform draws is one
+    perm = gen.permutation(n) if dev == "cpu" else gen.random(n).argsort()
+    return _make(perm.astype(dtype), False)
 
 
 def randint(low: int, high: Any = None, size: Any = (), dtype: Any = np.int64,
