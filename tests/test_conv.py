@@ -6,6 +6,8 @@ than PyTorch's, so atol 1e-5 (values are O(1)) with rtol 1e-5.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -71,6 +73,28 @@ def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
     check_op([(5, 4, 6, 6), (6, 2, 3, 3), (6,)],
              lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
              lambda x, w, b: TF.conv2d(x, w, b, padding=1, groups=2), atol=1e-5)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_conv2d_chunks_side_by_side(monkeypatch, threads):
+    """The chunks run on `threads` threads at once (forced: the real count depends on the
+    machine and its load) and give PyTorch's results; every thread did some chunks."""
+    from tinycnn.kernels import cpu  # noqa: PLC0415
+
+    monkeypatch.setattr(cpu, "parallel_chunks", lambda: threads)
+    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)  # one image per chunk
+    names = set()
+    columns = conv_module._columns
+
+    def recording_columns(*args):
+        names.add(threading.current_thread().name)
+        return columns(*args)
+
+    monkeypatch.setattr(conv_module, "_columns", recording_columns)
+    check_op([(5, 4, 6, 6), (16, 4, 3, 3), (16,)],
+             lambda x, w, b: F.conv2d(x, w, b, padding=1),
+             lambda x, w, b: TF.conv2d(x, w, b, padding=1), atol=1e-5)
+    assert len(names) == threads
 
 
 def test_frozen_weight_and_first_layer_skip_work(monkeypatch):

@@ -151,3 +151,26 @@ def test_load_sampling_reads_proc_stat():
         total, busy, own = sample
         assert total >= busy >= 0 and own > 0
     assert cpu._machine_busy() in (True, False)
+
+
+@pytest.mark.parametrize("shape", [(9, 5, 4), (3, 5, 11)])  # split by rows / by columns
+def test_cpu_matmul_split_over_threads(monkeypatch, shape):
+    """Forced onto 2 threads (the real count depends on the load), the pieces of the
+    product land in the right place, for a transposed (strided) operand too."""
+    monkeypatch.setattr(cpu, "parallel_chunks", lambda: 2)
+    monkeypatch.setattr(cpu, "PARALLEL_MIN_PRODUCT", 0)
+    m, k, n = shape
+    gen = np.random.default_rng(0)
+    a = gen.standard_normal((m, k), dtype=np.float32)
+    b = gen.standard_normal((n, k), dtype=np.float32).T
+    np.testing.assert_allclose(kernels.matmul(a, b), a @ b, rtol=1e-6, atol=1e-6)
+    x = tinycnn.tensor(gen.standard_normal((2, 3, k), dtype=np.float32), requires_grad=True)
+    w = tinycnn.tensor(gen.standard_normal((n, k), dtype=np.float32), requires_grad=True)
+    x2 = x.detach().reshape(6, k)
+    np.testing.assert_allclose(F.linear(x2, w).numpy(), x2.numpy() @ w.numpy().T,
+                               rtol=1e-5, atol=1e-5)
+    F.linear(x, w).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(w.numpy().sum(0), (2, 3, k)),
+                               rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(w.grad.numpy(), np.broadcast_to(
+        x.numpy().reshape(-1, k).sum(0), (n, k)), rtol=1e-5, atol=1e-5)

@@ -273,6 +273,10 @@ def test_frozen_conv_gets_no_weight_gradient_and_skips_the_work(monkeypatch):
         return grads
 
     monkeypatch.setattr(conv_module.Conv2d, "backward", staticmethod(spy))
+    # the whole batch in one chunk (with several cores it would be split, and the
+    # columns below would be built a chunk at a time)
+    monkeypatch.setattr(conv_module, "_chunk_runner",
+                        lambda x: ((lambda fn, items: [fn(i) for i in items]), 1))
     peaks = {}
     for frozen in (False, True):
         model = _two_convs(frozen)

@@ -34,7 +34,8 @@ block: a grouped convolution is a batch of ``groups`` smaller matrix products.
 The copying loops live in `tinycnn.kernels` (plain NumPy in ``reference.py``, numba on
 the CPU, CUDA on the GPU). 1x1 convolutions need no im2col at all: their columns are
 the input itself, transposed to (C, N*H*W). On the CPU the batch goes through in chunks
-of a few images (see `CHUNK_BYTES`), so that each chunk's columns stay in the cache.
+of a few images (see `CHUNK_BYTES`), so that each chunk's columns stay in the cache,
+and with several cores the chunks run side by side, one per core (`_chunk_runner`).
 """
 
 from __future__ import annotations
@@ -140,14 +141,36 @@ def _uncolumns(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, paddin
 
 def _chunks(x: Any, k_rows: int, out_size: Pair, group_out: int) -> list[slice]:
     """Slices of the batch for chunked im2col + GEMM (one slice on the GPU); ``group_out``
-    (output channels per group) picks the chunk size (see `SMALL_CHUNK_BYTES`)."""
+    (output channels per group) picks the chunk size (see `SMALL_CHUNK_BYTES`). With
+    several cores there are at least as many chunks as cores (see `_chunk_runner`); the
+    chunks depend on the core count only, not on the load, so neither do the results."""
     n = x.shape[0]
     if backend.array_module(x) is not np:
         return [slice(0, n)]
     per_image = k_rows * out_size[0] * out_size[1] * x.itemsize
     budget = SMALL_CHUNK_BYTES if group_out < FEW_CHANNELS else CHUNK_BYTES
-    size = max(1, budget // per_image)
+    size = max(1, min(budget // per_image, -(-n // _chunk_runner(x)[1])))
     return [slice(s, min(s + size, n)) for s in range(0, n, size)]
+
+
+def _chunk_runner(x: Any) -> tuple[Any, int]:
+    """(function that maps over chunks, the most it runs at once) for arrays like x.
+
+    The CPU kernels run the chunks of one convolution side by side, one per core
+    (`tinycnn.kernels.cpu.for_each`); elsewhere (GPU, reference kernels) they run in turn.
+    """
+    impl = kernels.implementation(x)
+    if hasattr(impl, "for_each"):
+        return impl.for_each, impl.max_threads()
+    return (lambda fn, items: [fn(item) for item in items]), 1
+
+
+def _sum(arrays: list[Any]) -> Any:
+    """arrays[0] + arrays[1] + ..., into arrays[0] (a fresh array made by the caller)."""
+    total = arrays[0]
+    for a in arrays[1:]:
+        total += a
+    return total
 
 
 class Conv2d(Function):
@@ -166,7 +189,8 @@ class Conv2d(Function):
         wg = w.reshape(groups, o // groups, k)
         out = xp.empty((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
         parts = _chunks(x, groups * k, out_size, o // groups)
-        for part in parts:
+
+        def chunk(part: slice) -> None:
             cols = _columns(x[part], *geometry)  # (C*kh*kw, m*oh*ow) for m images
             # one matrix product per group, as one batched product: (G, O/G, K) @ (G, K, mL)
             y = (wg @ cols.reshape(groups, k, -1)).reshape(o, -1, *out_size)
@@ -175,6 +199,8 @@ class Conv2d(Function):
                 out[part] = y
             else:  # the bias is added while copying into place: one pass, not two
                 xp.add(y, b[:, None, None], out=out[part])
+
+        _chunk_runner(x)[0](chunk, parts)
         ctx.geometry, ctx.groups = geometry, groups
         ctx.parts = parts
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
@@ -190,30 +216,32 @@ class Conv2d(Function):
         o, g_out = gy.shape[1], gy.shape[1] // groups
         needs = ctx.needs_input_grad
         gx = xp.empty(ctx.x_shape, dtype=gy.dtype) if needs[0] else None
-        gw_t = None  # gW transposed, (G, K, O/G), summed over the chunks
-        gb = xp.zeros(o, dtype=gy.dtype) if needs[2] else None
-        for part in ctx.parts:
+
+        def chunk(part: slice) -> tuple[Any, Any]:
+            """Writes gx[part]; returns this chunk's share of (gb, gW transposed)."""
             # (m, O, OH, OW) -> (G, O/G, m*OH*OW): the layout of the forward product's result
             g = gy[part].transpose(1, 0, 2, 3).reshape(groups, g_out, -1)
-            if needs[2]:
-                gb += g.reshape(o, -1).sum(axis=1)
+            part_gb = g.reshape(o, -1).sum(axis=1) if needs[2] else None
+            part_gw = None
             if needs[1]:  # skipped for frozen weights
                 cols = _columns(x[part], *geometry)
                 # gW = g @ cols.T, computed as (cols @ g.T).T: the same numbers, but
                 # OpenBLAS runs this orientation up to 2x faster for small convolutions
                 part_gw = cols.reshape(groups, -1, g.shape[2]) @ g.transpose(0, 2, 1)
-                if gw_t is None:
-                    gw_t = part_gw
-                else:  # in place: part_gw of the first chunk is a fresh array
-                    gw_t += part_gw
             if needs[0]:  # skipped for the first layer (the images need no gradient)
                 gcols = (w.reshape(groups, g_out, -1).transpose(0, 2, 1) @ g)
                 m = g.shape[2] // (geometry[5][0] * geometry[5][1])
                 gx[part] = _uncolumns(gcols.reshape(-1, g.shape[2]), (m,) + ctx.x_shape[1:],
                                       *geometry)
+            return part_gb, part_gw
+
+        shares = _chunk_runner(gy)[0](chunk, ctx.parts)
+        # summed in chunk order, whichever thread computed each share
+        gb = _sum([s[0] for s in shares]) if needs[2] else None
         gw = None
-        if needs[1]:
-            gw = gw_t.transpose(0, 2, 1).reshape(o, -1, geometry[0], geometry[1])
+        if needs[1]:  # gW transposed is (G, K, O/G)
+            gw = _sum([s[1] for s in shares]).transpose(0, 2, 1).reshape(
+                o, -1, geometry[0], geometry[1])
         return gx, gw, gb, None, None, None, None, None
 
 

@@ -7,6 +7,7 @@ the input weights of one output unit. Backward is three matrix products / sums:
 
 from __future__ import annotations
 
+from .. import kernels
 from ..autograd import Function
 from ..tensor import Tensor
 from .conv import check_tensor
@@ -20,7 +21,7 @@ class Linear(Function):
         # For a batch of vectors, (w @ x.T).T: the same numbers as x @ w.T, but OpenBLAS
         # runs this orientation 1.2-1.3x faster for a layer's shapes (batch << features).
         # The result is a transposed (Fortran-ordered) view, which NumPy handles as is.
-        y = (w @ x.T).T if x.ndim == 2 else x @ w.T
+        y = kernels.matmul(w, x.T).T if x.ndim == 2 else x @ w.T
         if b is not None:
             y += b
         needs = ctx.needs_input_grad
@@ -31,8 +32,11 @@ class Linear(Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         g2 = gy.reshape(-1, gy.shape[-1])  # (batch, out): all leading dims are the batch
-        gx = gy @ w if ctx.needs_input_grad[0] else None
-        gw = g2.T @ x.reshape(-1, x.shape[-1]) if ctx.needs_input_grad[1] else None
+        # kernels.matmul: a @ b, on the CPU spread over the cores
+        gx = kernels.matmul(g2, w).reshape(*gy.shape[:-1], -1) if ctx.needs_input_grad[0] \
+            else None
+        gw = kernels.matmul(g2.T, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1] \
+            else None
         gb = g2.sum(axis=0) if ctx.needs_input_grad[2] else None
         return gx, gw, gb
 

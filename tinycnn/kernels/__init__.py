@@ -110,3 +110,10 @@ def erf(x: Any) -> Any:
 __all__ = ["avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
            "batchnorm_forward", "batchnorm_stats", "col2im", "erf", "im2col",
            "implementation", "maxpool2d_backward", "maxpool2d_forward"]
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` for matrices (M, K) @ (K, N); on the CPU spread over the cores
+    (`tinycnn.kernels.cpu.matmul`)."""
+    impl = implementation(a)
+    return impl.matmul(a, b) if hasattr(impl, "matmul") else a @ b
