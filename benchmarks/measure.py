@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import time
 
+from tinycnn.machine import cpu_times
+
 
 def load_average() -> float:
     """The 1-minute load average (0.0 where the OS does not report it)."""
@@ -16,18 +18,6 @@ def load_average() -> float:
         return os.getloadavg()[0]
     except OSError:
         return 0.0
-
-
-def cpu_times() -> tuple[float, float] | None:
-    """(elapsed CPU time of all cores, busy CPU time of all cores) in seconds, from
-    /proc/stat; None where it does not exist."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    hz = os.sysconf("SC_CLK_TCK")
-    return sum(ticks) / hz, (sum(ticks) - ticks[3] - ticks[4]) / hz
 
 
 def children_cpu() -> float:

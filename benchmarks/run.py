@@ -22,28 +22,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tinycnn.machine import cpu_name
+
 from . import measure
 from .nets import NETS
 from .worker import CATEGORIES
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def call_worker(args: list[str], max_other: float, retries: int, wait: float) -> dict:
@@ -158,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
         a.retries, a.wait = 0, 0.0
     peak = measure.gemm_peak(seconds=0.3 if a.quick else 1.0)
     print(f"# tinycnn benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}")
-    print(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; device {a.device}; "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs; device {a.device}; "
           f"load average {measure.load_average():.2f}")
     print(f"GEMM peak (2048^3 float32 np.matmul): {peak:.0f} GFLOP/s")
     if not a.quick:

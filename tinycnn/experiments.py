@@ -45,7 +45,6 @@ import datetime
 import hashlib
 import json
 import os
-import platform
 import shlex
 import sys
 import time
@@ -55,6 +54,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .machine import cpu_name
 
 GENERATED = "generated"  # --data-root value that asks for generated data
 
@@ -751,17 +752,6 @@ def run_sweep(exp: Experiment, fn: Callable[..., dict[str, Any]],
 
 
 # =========================================================================== run record
-
-
-def cpu_name() -> str:
-    """The CPU model (from /proc/cpuinfo on Linux), or platform's best guess."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def run_info(args: argparse.Namespace) -> dict[str, Any]:

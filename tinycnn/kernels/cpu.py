@@ -41,6 +41,8 @@ import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit, prange, uintp  # noqa: E402
 
+from ..machine import cpu_times  # noqa: E402
+
 Pair = tuple[int, int]
 
 PARALLEL_MIN_WORK = 1 << 17  # elements a kernel writes before more threads pay
@@ -81,15 +83,11 @@ def _machine_busy() -> bool:
 def _cpu_sample() -> tuple[float, float, float] | None:
     """(all CPU time, busy CPU time of the machine, CPU time of this process), in
     seconds; None where /proc/stat does not exist."""
-    try:
-        with open("/proc/stat") as f:
-            ticks = [int(v) for v in f.readline().split()[1:9]]
-    except (OSError, ValueError):
+    times = cpu_times()
+    if times is None:
         return None
-    hz = os.sysconf("SC_CLK_TCK")
-    idle = ticks[3] + ticks[4]  # idle + iowait
     own = os.times()
-    return sum(ticks) / hz, (sum(ticks) - idle) / hz, own.user + own.system
+    return times[0], times[1], own.user + own.system
 
 
 def _blas_controllers() -> list[tuple[Any, int]]:
