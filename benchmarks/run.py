@@ -67,12 +67,14 @@ def summarise(runs: list[dict]) -> dict:
         "load": max(r["load"] for r in runs), "other": max(r["other"] for r in runs),
         "attempts": sum(r["attempts"] for r in runs),
         "flops": next((r["flops"] for r in runs if "flops" in r), None),
+        "batch": runs[0]["batch"],
     }
 
 
 def bench_case(net: str, mode: str, a: argparse.Namespace) -> dict:
     runs: dict[str, list[dict]] = {"tinycnn": [], "torch": []}
-    common = ["--steps", str(a.steps), "--warmup", str(a.warmup), "--device", a.device]
+    common = ["--steps", str(a.steps), "--warmup", str(a.warmup), "--device", a.device,
+              "--batch", str(a.batch)]
     for _ in range(a.rounds):
         for fw in ("tinycnn", "torch"):
             runs[fw].append(call_worker([fw, net, mode, *common], a.max_other_load,
@@ -91,7 +93,7 @@ def throughput_table(results: dict, peak: float) -> str:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for (net, mode), r in results.items():
         t, p = r["tinycnn"], r["torch"]
-        flops_per_image = (p["flops"] or 0) / NETS[net].batch
+        flops_per_image = (p["flops"] or 0) / p["batch"]
         gft, gfp = t["median"] * flops_per_image / 1e9, p["median"] * flops_per_image / 1e9
         lines.append(
             f"| {net} | {mode} | {t['median']:,.0f} ({t['min']:,.0f}-{t['max']:,.0f}) "
@@ -118,6 +120,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--nets", nargs="+", choices=list(NETS), default=list(NETS))
     ap.add_argument("--modes", nargs="+", choices=["train", "infer"], default=["train", "infer"])
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--batch", type=int, default=0,
+                    help="batch size for every net (0: each net's own, see benchmarks/nets.py)")
+    ap.add_argument("--tf32", action="store_true",
+                    help="GPU: let both libraries use TF32 tensor cores for float32 products "
+                         "(default: plain float32 in both)")
     ap.add_argument("--steps", type=int, default=20, help="timed steps per run")
     ap.add_argument("--warmup", type=int, default=3, help="untimed steps per run")
     ap.add_argument("--rounds", type=int, default=2, help="alternating A B rounds")
@@ -138,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         n = str(a.threads)
         os.environ.update(OPENBLAS_NUM_THREADS=n, NUMBA_NUM_THREADS=n, OMP_NUM_THREADS=n,
                           MKL_NUM_THREADS=n, TINYCNN_ADAPT_THREADS="0")
+    if a.tf32:  # read by CuPy at import; the torch worker sets its flags from it
+        os.environ["CUPY_TF32"] = "1"
     if a.device == "cuda":
         import tinycnn  # noqa: PLC0415
 
@@ -147,11 +156,12 @@ def main(argv: list[str] | None = None) -> None:
     if a.quick:
         a.nets, a.steps, a.warmup, a.rounds, a.no_profile = ["lenet5"], 3, 1, 1, True
         a.retries, a.wait = 0, 0.0
-    peak = measure.gemm_peak(seconds=0.3 if a.quick else 1.0)
+    peak = measure.gemm_peak(seconds=0.3 if a.quick else 1.0, device=a.device)
     print(f"# tinycnn benchmark, {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(f"machine: {cpu_name()}, {os.cpu_count()} CPUs; device {a.device}; "
           f"load average {measure.load_average():.2f}")
-    print(f"GEMM peak (2048^3 float32 np.matmul): {peak:.0f} GFLOP/s")
+    print(f"GEMM peak ({'8192^3 cupy' if a.device == 'cuda' else '2048^3 np'}.matmul, "
+          f"float32{', TF32 allowed' if a.tf32 else ''}): {peak:.0f} GFLOP/s")
     if not a.quick:
         imp, first = measure.first_call_seconds()
         print(f"first-call cost (fresh process, median of 3): import tinycnn {imp:.2f} s; "
@@ -168,10 +178,10 @@ def main(argv: list[str] | None = None) -> None:
                   f"{r['torch']['median']:,.0f} img/s", file=sys.stderr, flush=True)
     print(throughput_table(results, peak))
     profiles = {}
-    if not a.no_profile and a.device == "cpu":
+    if not a.no_profile:
         for net in a.nets:
             args = ["tinycnn", net, "profile", "--steps", str(max(3, a.steps // 4)),
-                    "--warmup", str(a.warmup)]
+                    "--warmup", str(a.warmup), "--device", a.device, "--batch", str(a.batch)]
             profiles[net] = call_worker(args, a.max_other_load, a.retries, a.wait)
         print("\nShare of a tinycnn training step (profiled run; exclusive times):\n")
         print(profile_table(profiles))

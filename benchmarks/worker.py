@@ -10,12 +10,14 @@ thread pools fight over the cores when they share one.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import os
 import time
 from typing import Any
 
 from . import measure
-from .nets import NETS, build_tinycnn, build_torch
+from .nets import NETS, NetSpec, build_tinycnn, build_torch
 
 # how the profiler's entries are grouped for the report (first match wins)
 CATEGORIES = (
@@ -39,11 +41,13 @@ def category(entry: str) -> str:
     return "other ops"
 
 
-def _setup(framework: str, net: str, mode: str, device: str) -> tuple[Any, Any, Any]:
-    """(library, model, step function) for one case; the inputs are fixed random data."""
+def _setup(framework: str, net: str, mode: str, device: str,
+           batch: int = 0) -> tuple[Any, Any, Any]:
+    """(library, model, step function) for one case; the inputs are fixed random data
+    (``batch`` images, or the net's default batch when 0)."""
     import numpy as np  # noqa: PLC0415
 
-    spec = NETS[net]
+    spec = spec_with_batch(net, batch)
     gen = np.random.default_rng(0)
     x = gen.standard_normal((spec.batch,) + spec.shape, dtype=np.float32)
     y = gen.integers(0, spec.classes, spec.batch)
@@ -51,6 +55,9 @@ def _setup(framework: str, net: str, mode: str, device: str) -> tuple[Any, Any, 
         import torch as lib  # noqa: PLC0415
 
         lib.manual_seed(0)
+        # plain float32 convolutions unless --tf32: cuDNN would otherwise use TF32 tensor
+        # cores, 10-bit mantissas, which tinycnn's float32 GEMMs do not
+        lib.backends.cudnn.allow_tf32 = lib.backends.cuda.matmul.allow_tf32 = tf32_wanted()
         model = build_torch(spec).to(device)
         xt, yt = lib.from_numpy(x).to(device), lib.from_numpy(y).to(device)
         sync = lib.cuda.synchronize if device == "cuda" else (lambda: None)
@@ -89,9 +96,35 @@ def _setup(framework: str, net: str, mode: str, device: str) -> tuple[Any, Any, 
     return lib, model, step
 
 
-def run(framework: str, net: str, mode: str, steps: int, warmup: int, device: str) -> dict:
-    lib, model, step = _setup(framework, net, mode, device)
-    rss_before = measure.rss_bytes()  # model, inputs and optimizer state included
+def spec_with_batch(net: str, batch: int) -> NetSpec:
+    """The benchmark case ``net``, with its batch size replaced by ``batch`` unless 0."""
+    spec = NETS[net]
+    return dataclasses.replace(spec, batch=batch) if batch else spec
+
+
+def tf32_wanted() -> bool:
+    """Whether this run allows TF32 matrix products (CUPY_TF32=1, set by ``--tf32``)."""
+    return os.environ.get("CUPY_TF32") == "1"
+
+
+def _gpu_pool_bytes(framework: str) -> int:
+    """GPU memory the library's caching allocator holds (it keeps its peak)."""
+    if framework == "torch":
+        import torch  # noqa: PLC0415
+
+        return torch.cuda.memory_reserved()
+    import cupy  # noqa: PLC0415
+
+    return cupy.get_default_memory_pool().total_bytes()
+
+
+def run(framework: str, net: str, mode: str, steps: int, warmup: int, device: str,
+        batch: int = 0) -> dict:
+    lib, model, step = _setup(framework, net, mode, device, batch)
+    # step memory: RSS growth on the CPU; on the GPU the growth of the memory the caching
+    # allocator holds (both allocators keep freed blocks, so the end value is the peak)
+    mem = measure.rss_bytes if device == "cpu" else (lambda: _gpu_pool_bytes(framework))
+    mem_before = mem()  # model, inputs and optimizer state included
     measure.reset_peak_rss()
     times = []
     for i in range(warmup + steps):
@@ -99,22 +132,23 @@ def run(framework: str, net: str, mode: str, steps: int, warmup: int, device: st
         step()
         if i >= warmup:
             times.append(time.perf_counter() - t)
+    peak = measure.rss_bytes("VmHWM") if device == "cpu" else mem()
     out: dict[str, Any] = {
-        "times": times, "batch": NETS[net].batch,
-        "step_mem": measure.rss_bytes("VmHWM") - rss_before,
-        "peak_rss": measure.rss_bytes("VmHWM"),
+        "times": times, "batch": spec_with_batch(net, batch).batch,
+        "step_mem": peak - mem_before, "peak_rss": measure.rss_bytes("VmHWM"),
     }
     if framework == "torch":
-        out["flops"] = _torch_flops(lib, model, net, mode, device)
+        out["flops"] = _torch_flops(lib, model, net, mode, device, batch)
         out["threads"] = lib.get_num_threads()
     return out
 
 
-def _torch_flops(torch: Any, model: Any, net: str, mode: str, device: str) -> float:
+def _torch_flops(torch: Any, model: Any, net: str, mode: str, device: str,
+                 batch: int = 0) -> float:
     """FLOPs of one step (forward, + backward when training) by PyTorch's counter."""
     from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
 
-    spec = NETS[net]
+    spec = spec_with_batch(net, batch)
     x = torch.zeros((spec.batch,) + spec.shape, device=device)
     y = torch.zeros(spec.batch, dtype=torch.long, device=device)
     counter = FlopCounterMode(display=False)
@@ -127,14 +161,15 @@ def _torch_flops(torch: Any, model: Any, net: str, mode: str, device: str) -> fl
     return float(counter.get_total_flops())
 
 
-def profile(net: str, steps: int, warmup: int, device: str) -> dict:
-    """tinycnn's per-op time shares over ``steps`` training steps."""
+def profile(net: str, steps: int, warmup: int, device: str, batch: int = 0) -> dict:
+    """tinycnn's per-op time shares over ``steps`` training steps (on the GPU every
+    profiled call is synchronised, so each op's time is its own kernels' time)."""
     from tinycnn.profiler import Profiler  # noqa: PLC0415
 
-    _, _, step = _setup("tinycnn", net, "train", device)
+    _, _, step = _setup("tinycnn", net, "train", device, batch)
     for _ in range(warmup):
         step()
-    prof = Profiler()
+    prof = Profiler(synchronize=device != "cpu")
     with prof:
         for _ in range(steps):
             step(prof.region)
@@ -153,11 +188,12 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--batch", type=int, default=0, help="batch size (0: the net's default)")
     a = ap.parse_args()
     if a.mode == "profile":
-        result = profile(a.net, a.steps, a.warmup, a.device)
+        result = profile(a.net, a.steps, a.warmup, a.device, a.batch)
     else:
-        result = run(a.framework, a.net, a.mode, a.steps, a.warmup, a.device)
+        result = run(a.framework, a.net, a.mode, a.steps, a.warmup, a.device, a.batch)
     print(json.dumps(result))
 
 

@@ -1,10 +1,12 @@
 """The benchmark suite runs and prints its table (speed itself is never asserted)."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import tinycnn
 from tinycnn.profiler import Profiler
@@ -28,11 +30,34 @@ def test_torch_twins_have_the_same_parameter_counts():
         assert parameter_count(build_tinycnn(spec)) == parameter_count(build_torch(spec))
 
 
-def test_profiler_attributes_time_to_ops_and_kernels():
+def worker(*args: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.worker", *args], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    return json.loads(out.splitlines()[-1])
+
+
+def test_worker_takes_the_batch_size():
+    for framework in ("tinycnn", "torch"):
+        r = worker(framework, "lenet5", "train", "--steps", "1", "--warmup", "0", "--batch", "5")
+        assert r["batch"] == 5 and len(r["times"]) == 1
+    assert worker("torch", "lenet5", "infer", "--steps", "1", "--warmup", "0")["batch"] == 64
+
+
+@pytest.mark.cuda
+def test_worker_on_the_gpu_measures_and_profiles():
+    r = worker("tinycnn", "lenet5", "train", "--steps", "2", "--warmup", "1", "--device", "cuda")
+    assert len(r["times"]) == 2 and r["step_mem"] >= 0
+    p = worker("tinycnn", "lenet5", "profile", "--steps", "2", "--warmup", "1",
+               "--device", "cuda")
+    assert p["shares"]["conv fwd (GEMM)"] > 0 and "Conv2d.forward" in p["table"]
+
+
+@pytest.mark.parametrize("synchronize", [False, True])
+def test_profiler_attributes_time_to_ops_and_kernels(synchronize):
     model = tinycnn.models.lenet5()
     x = tinycnn.tensor(np.random.default_rng(0).standard_normal((4, 1, 28, 28),
                                                                 dtype=np.float32))
-    prof = Profiler()
+    prof = Profiler(synchronize=synchronize)
     with prof:
         model(x).sum().backward()
         with prof.region("mine"):

@@ -131,15 +131,26 @@ class _ElementwiseKernel:
         assert len(args) in (len(self.inputs), len(params)), (
             f"{self.name}: {len(args)} arguments; takes {len(self.inputs)} inputs "
             f"(+ {len(self.outputs)} outputs)")
+        # non-raw arrays broadcast together (CuPy's rule); the inputs are handed to the
+        # host loop as contiguous copies of that shape, since it indexes them by i. With
+        # raw arrays only, CuPy needs the index range as ``size=``.
+        shapes = [np.shape(a) for p, a in zip(params, args)
+                  if isinstance(a, np.ndarray) and not p.raw]
+        assert bool(shapes) != ("size" in kwargs), (
+            f"{self.name}: size= must be given exactly when every array is raw")
+        shape = np.broadcast_shapes(*shapes) if shapes else (int(kwargs["size"]),)
         if len(args) == len(self.inputs):  # CuPy allocates the outputs, unless raw
             assert not any(p.raw for p in self.outputs), (
                 f"{self.name}: a raw output must be passed (its size is unknown)")
             types_ = {p.type: a.dtype for p, a in zip(self.inputs, args)
                       if isinstance(a, np.ndarray)}
-            shape = np.broadcast_shapes(*(np.shape(a) for p, a in zip(self.inputs, args)
-                                          if isinstance(a, np.ndarray) and not p.raw))
             args += tuple(np.empty(shape, types_[p.type] if p.placeholder else p.type)
                           for p in self.outputs)
+        for p, a in zip(self.outputs, args[len(self.inputs):]):
+            assert p.raw or a.shape == shape, f"{self.name}: output {p.name} is not {shape}"
+        args = tuple(np.ascontiguousarray(np.broadcast_to(a, shape))
+                     if p.is_input and not p.raw and isinstance(a, np.ndarray) else a
+                     for p, a in zip(params, args))
         bound: dict[str, np.dtype] = {}
         for p, a in zip(params, args):
             if isinstance(a, np.ndarray):
@@ -160,7 +171,7 @@ class _ElementwiseKernel:
                     f"{self.name}: scalar {p.name} got {type(a).__name__}")
         self.calls += 1
         if _HOST:  # run the kernel body on the CPU (see _HostRunner)
-            _HOST[0].run(self, params, args, bound)
+            _HOST[0].run(self, params, args, bound, int(np.prod(shape)))
         return args[len(self.inputs)] if len(self.outputs) == 1 else args[len(self.inputs):]
 
     def source(self, ctype: str) -> str:
@@ -205,7 +216,8 @@ template <class T> void atomicAdd(T* a, T v) { *a += v; }
     def __init__(self, where: Path):
         self.where, self.libs = where, {}
 
-    def run(self, k: _ElementwiseKernel, params: list, args: tuple, bound: dict) -> None:
+    def run(self, k: _ElementwiseKernel, params: list, args: tuple, bound: dict,
+            size: int) -> None:
         def c_type(p: _Param) -> str:
             return _C_TYPES[bound[p.type].name] if p.placeholder else p.c_type()
 
@@ -237,8 +249,6 @@ template <class T> void atomicAdd(T* a, T v) { *a += v; }
                                   timeout=300)
             assert done.returncode == 0, f"host build of {k.name} failed:\n{done.stderr}"
             lib = self.libs[src] = ctypes.CDLL(str(so))
-        size = next(a.size for p, a in zip(params, args)
-                    if isinstance(a, np.ndarray) and not p.raw)
         lib.run(ctypes.c_ssize_t(size), *argv)
 
 
@@ -259,6 +269,7 @@ def _fake_cupy() -> types.ModuleType:
     cp = types.ModuleType("cupy")
     cp.ElementwiseKernel = _ElementwiseKernel
     cp.RawKernel = _RawKernel
+    cp.ndarray = np.ndarray
     for name in ("empty", "zeros", "ascontiguousarray", "int32", "int64", "float32",
                  "float64"):
         setattr(cp, name, getattr(np, name))
@@ -316,8 +327,10 @@ def test_every_kernel_compiles(cuda_module: types.ModuleType, tmp_path: Path) ->
     for tag in tags:  # each kernel really became a GPU entry point
         assert re.search(rf"\.entry\s+{tag}\s*\(", ptx), f"{tag} missing from the PTX"
     names = {k.name for k in _KERNELS}
-    assert {"tinycnn_im2col", "tinycnn_col2im", "tinycnn_maxpool_fwd", "tinycnn_maxpool_bwd",
-            "tinycnn_avgpool_fwd", "tinycnn_avgpool_bwd", "tinycnn_erf"} <= names
+    assert {"tinycnn_im2col_int32", "tinycnn_im2col_int64", "tinycnn_col2im_int32",
+            "tinycnn_col2im_int64", "tinycnn_maxpool_fwd", "tinycnn_maxpool_bwd",
+            "tinycnn_avgpool_fwd", "tinycnn_avgpool_bwd", "tinycnn_erf", "tinycnn_bn_forward",
+            "tinycnn_bn_backward", "tinycnn_adam", "tinycnn_adam_amsgrad"} <= names
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -337,6 +350,20 @@ def test_wrappers_pass_what_the_kernels_declare(cuda_module: types.ModuleType,
         assert m.avgpool2d_backward(y, x.shape, 2, 3, (2, 1), (1, 0), include_pad,
                                     override).shape == x.shape
     m.erf(x)
+    mean, var = m.batchnorm_stats(x.reshape(2, 3, -1))
+    assert mean.shape == var.shape == (3,)
+    y, xhat = m.batchnorm_forward(x.reshape(2, 3, -1), mean, var, var, mean)
+    for training in (True, False):
+        assert m.batchnorm_backward(y, xhat, var, training)[0].shape == (2, 3, 30)
+    p = np.ones(7, dtype=dtype)
+    assert m.adam_update(p, p * 2, p * 0, p * 0, None, 0.9, 0.999, 1e-3, 1.0, 1e-8)
+    assert m.adam_update(p, p * 2, p * 0, p * 0, p * 0, 0.9, 0.999, 1e-3, 1.0, 1e-8)
+    assert not m.adam_update(p, p[:3], p, p, None, 0.9, 0.999, 1e-3, 1.0, 1e-8)
+    saved, m.INT32_MAX_ELEMENTS = m.INT32_MAX_ELEMENTS, 10  # the 64-bit index kernels
+    try:
+        m.col2im(m.im2col(x, 2, 3, *geometry), x.shape, 2, 3, *geometry)
+    finally:
+        m.INT32_MAX_ELEMENTS = saved
     unused = [k.name for k in _KERNELS if isinstance(k, _ElementwiseKernel) and not k.calls]
     assert not unused, f"kernels no wrapper called: {unused}"
 
@@ -390,3 +417,49 @@ def test_kernel_bodies_match_reference(cuda_module, on_host, shape, kh, kw, stri
                 atol=1e-12)
     z = np.linspace(-3, 3, 13, dtype=np.float32)
     np.testing.assert_allclose(m.erf(z), ref.erf(z), rtol=1e-6)
+
+
+def test_index_types_agree(cuda_module, on_host, monkeypatch):
+    """The 64-bit index kernels give the 32-bit ones' numbers (forced on small arrays)."""
+    m, gen = cuda_module, np.random.default_rng(1)
+    x = gen.standard_normal((2, 3, 7, 6))
+    geometry = ((2, 1), (1, 1), (1, 2), (4, 4))
+    cols32 = m.im2col(x, 3, 2, *geometry)
+    back32 = m.col2im(cols32, x.shape, 3, 2, *geometry)
+    monkeypatch.setattr(m, "INT32_MAX_ELEMENTS", 10)
+    np.testing.assert_array_equal(m.im2col(x, 3, 2, *geometry), cols32)
+    np.testing.assert_array_equal(m.col2im(cols32, x.shape, 3, 2, *geometry), back32)
+    np.testing.assert_array_equal(cols32, ref.im2col(x, 3, 2, *geometry))
+
+
+def test_batchnorm_and_adam_bodies_match_reference(cuda_module, on_host):
+    m, gen = cuda_module, np.random.default_rng(2)
+    x, gy = gen.standard_normal((2, 4, 3, 10)) * 3 + 1
+    for got, want in zip(m.batchnorm_stats(x), ref.batchnorm_stats(x)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    mean, invstd, w, b = gen.standard_normal((4, 3))
+    for got, want in zip(m.batchnorm_forward(x, mean, invstd, w, b),
+                         ref.batchnorm_forward(x, mean, invstd, w, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    xhat = ref.batchnorm_forward(x, mean, invstd, w, b)[1]
+    for training in (True, False):
+        for got, want in zip(m.batchnorm_backward(gy, xhat, w, training),
+                             ref.batchnorm_backward(gy, xhat, w, training)):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    # Adam: the kernel against the update written out in NumPy (tinycnn.optim.Adam's)
+    beta1, beta2, step_size, bias2, eps = 0.9, 0.99, 1e-2, 0.3, 1e-8
+    p0, g, m0, v0 = gen.standard_normal((4, 50))
+    v0, vmax0 = np.abs(v0), np.abs(v0) + 0.5 * gen.random(50)
+    for amsgrad in (False, True):
+        p, mm, v, vmax = p0.copy(), m0.copy(), v0.copy(), vmax0.copy()
+        assert m.adam_update(p, g, mm, v, vmax if amsgrad else None, beta1, beta2,
+                             step_size, bias2, eps)
+        m_want = m0 + (g - m0) * (1 - beta1)
+        v_want = v0 * beta2 + g * g * (1 - beta2)
+        denom = np.maximum(vmax0, v_want) if amsgrad else v_want
+        np.testing.assert_allclose(mm, m_want, rtol=1e-14)
+        np.testing.assert_allclose(v, v_want, rtol=1e-14)
+        np.testing.assert_allclose(p, p0 - m_want / (np.sqrt(denom) / bias2 + eps) * step_size,
+                                   rtol=1e-12)
+        if amsgrad:
+            np.testing.assert_allclose(vmax, denom, rtol=1e-14)

@@ -227,7 +227,7 @@ def test_pin_to_device_cuda():
     loader = DataLoader(ArrayDataset(x, y, transform=aug), batch_size=4, seed=0, pin_to_device="cuda",
                         num_workers=2)
     on_gpu = [(xb.device, yb.device, xb.cpu().data) for xb, yb in loader]
-    assert all(d == ("cuda", "cuda") for *d, _ in on_gpu)
+    assert all((xd, yd) == ("cuda", "cuda") for xd, yd, _ in on_gpu)
     on_cpu = _collect(DataLoader(ArrayDataset(x, y, transform=aug), batch_size=4, seed=0))
     np.testing.assert_array_equal(on_gpu[0][2], on_cpu[0][0])
     xb = next(iter(loader))[0]

@@ -1,12 +1,14 @@
 """CuPy (CUDA) versions of the kernels in `reference.py` (same arguments, same results).
 
 Each kernel is a ``cupy.ElementwiseKernel``: CUDA C for *one* output element, which CuPy
-runs on one GPU thread per element (``i`` is the element's flat index). The scatter-adds
+runs on one GPU thread per element (``i`` is the element's flat index) -- except im2col,
+whose thread writes the kh*kw column entries of one output pixel (see below). The scatter-adds
 of col2im and average pooling are written as *gathers*: each thread owns one input pixel
 and sums the outputs whose window covered it, so no two threads write the same place
 (no atomics, deterministic results); max pooling's backward adds atomically. ``raw``
 arguments are indexed by flat position, so the wrappers pass contiguous 1-D views.
-Matrix products go through cuBLAS (``a @ b`` in the functional layer).
+Matrix products go through cuBLAS (``a @ b`` in the functional layer). Batch norm and
+Adam have fused kernels too; docs/performance.md gives what each one bought.
 
 This module is imported only when a kernel receives a CuPy array. Kernels are compiled
 by CuPy on first use and cached on disk (``~/.cupy/kernel_cache``).
@@ -30,38 +32,49 @@ _GEOMETRY = ("int32 h, int32 w, int32 kh, int32 kw, int32 sh, int32 sw, int32 ph
              "int32 dh, int32 dw, int32 oh, int32 ow")
 
 # --- im2col / col2im -----------------------------------------------------------------------
+# A thread turns its flat index into (channel, image, pixel) with divisions, and a GPU has
+# no integer divider: a 32-bit division is a routine of some twenty instructions, a 64-bit
+# one many more. With one thread per column entry the divisions, not the memory, bounded
+# im2col; so one im2col thread copies all kh*kw taps of one (channel, image, output pixel)
+# -- one decode for 9 copies in a 3x3 layer -- and neighbouring threads still write
+# neighbouring columns (coalesced stores). Each kernel is compiled twice, with the index
+# arithmetic in 32 bits (``idx_t`` = int) for arrays of fewer than 2^31 elements -- every
+# layer of the nets here -- and in 64 bits for larger ones.
 
-_im2col = cp.ElementwiseKernel(
-    "raw T x, int32 n_img, int32 c_in, " + _GEOMETRY,
-    "T col",
-    """
-    // col has shape (c_in*kh*kw, n_img*oh*ow); this thread fills col[r, q]
-    const long long area = (long long)oh * ow;
-    const long long width = n_img * area;
-    const long long r = i / width;
-    const long long q = i - r * width;
-    const long long img = q / area;
+_IM2COL = """
+    // col: (c_in*kh*kw, n_img*oh*ow). This thread: channel ch, column q = img*oh*ow + pix;
+    // it fills col[(ch*kh + ki)*kw + kj, q] for every tap (ki, kj)
+    const idx_t area = (idx_t)oh * ow;
+    const idx_t width = n_img * area;
+    const idx_t e = (idx_t)i;
+    const idx_t ch = e / width;
+    const idx_t q = e - ch * width;
+    const idx_t img = q / area;
     const int pix = (int)(q - img * area);
-    const int oy = pix / ow, ox = pix % ow;
-    const int kj = (int)(r % kw), ki = (int)((r / kw) % kh), ch = (int)(r / (kw * kh));
-    const int y = oy * sh - ph + ki * dh;
-    const int xx = ox * sw - pw + kj * dw;
-    col = (y >= 0 && y < h && xx >= 0 && xx < w)
-        ? x[((img * c_in + ch) * h + y) * w + xx] : (T)0;
-    """,
-    "tinycnn_im2col",
-)
+    const int oy = pix / ow, ox = pix - oy * ow;
+    const idx_t plane = (img * c_in + ch) * h * w;
+    idx_t out = ch * kh * kw * width + q;
+    for (int ki = 0; ki < kh; ++ki) {
+        const int y = oy * sh - ph + ki * dh;
+        const bool row_inside = y >= 0 && y < h;
+        for (int kj = 0; kj < kw; ++kj, out += width) {
+            const int xx = ox * sw - pw + kj * dw;
+            col[out] = (row_inside && xx >= 0 && xx < w) ? x[plane + (idx_t)y * w + xx] : (T)0;
+        }
+    }
+"""
 
-_col2im = cp.ElementwiseKernel(
-    "raw T col, int32 n_img, int32 c_in, " + _GEOMETRY,
-    "T gx",
-    """
+_COL2IM = """
     // gx has shape (n_img, c_in, h, w); sum every column entry copied from this pixel
-    const int xx = (int)(i % w), y = (int)((i / w) % h);
-    const int ch = (int)((i / ((long long)w * h)) % c_in);
-    const long long img = i / ((long long)w * h * c_in);
-    const long long area = (long long)oh * ow;
-    const long long width = n_img * area;
+    const idx_t e = (idx_t)i;
+    const idx_t plane = e / w;                       // = img * c_in * h + ch * h + y
+    const int xx = (int)(e - plane * w);
+    const idx_t img_ch = plane / h;                  // = img * c_in + ch
+    const int y = (int)(plane - img_ch * h);
+    const idx_t img = img_ch / c_in;
+    const int ch = (int)(img_ch - img * c_in);
+    const idx_t area = (idx_t)oh * ow;
+    const idx_t width = n_img * area;
     T acc = 0;
     for (int ki = 0; ki < kh; ++ki) {
         const int ty = y + ph - ki * dh;          // = oy * sh for the output row oy
@@ -69,22 +82,44 @@ _col2im = cp.ElementwiseKernel(
         for (int kj = 0; kj < kw; ++kj) {
             const int tx = xx + pw - kj * dw;
             if (tx < 0 || tx % sw != 0 || tx / sw >= ow) continue;
-            const long long r = ((long long)ch * kh + ki) * kw + kj;
+            const idx_t r = ((idx_t)ch * kh + ki) * kw + kj;
             acc += col[r * width + img * area + (ty / sh) * ow + tx / sw];
         }
     }
     gx = acc;
-    """,
-    "tinycnn_col2im",
-)
+"""
+
+INDEX_TYPES = {"int32": "int", "int64": "long long"}
+# the largest element count the 32-bit kernels serve (a module constant so that tests
+# can lower it and run the 64-bit kernels on small arrays)
+INT32_MAX_ELEMENTS = 2**31 - 1
+
+
+def _indexed_kernels(params: str, out: str, body: str, name: str) -> dict[str, Any]:
+    """One kernel source compiled for each index type: {"int32": kernel, "int64": kernel}."""
+    return {bits: cp.ElementwiseKernel(params, out, body, f"{name}_{bits}",
+                                       preamble=f"typedef {c_type} idx_t;")
+            for bits, c_type in INDEX_TYPES.items()}
+
+
+_im2col = _indexed_kernels("raw T x, int32 n_img, int32 c_in, " + _GEOMETRY, "raw T col",
+                           _IM2COL, "tinycnn_im2col")
+_col2im = _indexed_kernels("raw T col, int32 n_img, int32 c_in, " + _GEOMETRY, "T gx",
+                           _COL2IM, "tinycnn_col2im")
+
+
+def _index_bits(*arrays: Any) -> str:
+    """"int32" when every array has at most INT32_MAX_ELEMENTS elements, else "int64"."""
+    return "int32" if max(a.size for a in arrays) <= INT32_MAX_ELEMENTS else "int64"
 
 
 def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
            out_size: Pair) -> Any:
     n, c, h, w = x.shape
     cols = cp.empty((c * kh * kw, n * out_size[0] * out_size[1]), dtype=x.dtype)
-    _im2col(_flat(x), n, c, h, w, kh, kw, *stride, *padding, *dilation,
-            *out_size, cols)
+    _im2col[_index_bits(x, cols)](_flat(x), n, c, h, w, kh, kw, *stride, *padding,
+                                  *dilation, *out_size, cols.reshape(-1),
+                                  size=c * n * out_size[0] * out_size[1])
     return cols
 
 
@@ -92,8 +127,8 @@ def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: P
            dilation: Pair, out_size: Pair) -> Any:
     n, c, h, w = x_shape
     gx = cp.empty(tuple(x_shape), dtype=cols.dtype)
-    _col2im(_flat(cols), n, c, h, w, kh, kw, *stride, *padding, *dilation,
-            *out_size, gx)
+    _col2im[_index_bits(cols, gx)](_flat(cols), n, c, h, w, kh, kw, *stride, *padding,
+                                   *dilation, *out_size, gx)
     return gx
 
 
@@ -248,6 +283,92 @@ def erf(x: Any) -> Any:
 
 
 # --- batch normalization --------------------------------------------------------------------
-# CuPy's whole-array operations are already fused enough on a GPU: the reference code serves.
+# x: (N, C, S). Per-channel sums go in two stages, first over S (one CuPy reduction per
+# (n, c) row: N*C independent rows), then over N. CuPy reduces each output in one thread
+# block, so summing over axes (0, 2) in one go gives only C blocks of work (64 for a
+# 64-channel layer, on a GPU with 132 multiprocessors) -- measured as slow as all of a
+# ResNet-18's convolutions together. The element-wise parts are one fused kernel each;
+# the (C,) vectors come in as (C, 1) and broadcast over S.
 
-from .reference import batchnorm_backward, batchnorm_forward, batchnorm_stats  # noqa: E402,F401
+_bn_square_dev = cp.ElementwiseKernel("T x, T mean", "T d", "d = (x - mean) * (x - mean)",
+                                      "tinycnn_bn_square_dev")
+_bn_forward = cp.ElementwiseKernel(
+    "T x, T mean, T invstd, T weight, T bias", "T y, T xhat",
+    "xhat = (x - mean) * invstd; y = xhat * weight + bias",
+    "tinycnn_bn_forward",
+)
+_bn_backward = cp.ElementwiseKernel(
+    "T gy, T xhat, T mean_g, T mean_gxhat, T scale", "T gx",
+    "gx = (gy - mean_g - xhat * mean_gxhat) * scale",
+    "tinycnn_bn_backward",
+)
+
+
+def _channel_sum(a: Any) -> Any:
+    """a: (N, C, S) -> (C,): the sum over N and S, in two stages (see above)."""
+    return a.sum(axis=2).sum(axis=0)
+
+
+def _column(v: Any, like: Any) -> Any:
+    """A (C,) vector as a (C, 1) column of ``like``'s dtype (one T per kernel)."""
+    return v.astype(like.dtype, copy=False)[:, None]
+
+
+def batchnorm_stats(x: Any) -> tuple[Any, Any]:
+    m = x.shape[0] * x.shape[2]
+    mean = _channel_sum(x) / m
+    return mean, _channel_sum(_bn_square_dev(x, _column(mean, x))) / m
+
+
+def batchnorm_forward(x: Any, mean: Any, invstd: Any, weight: Any, bias: Any) -> tuple[Any, Any]:
+    return _bn_forward(x, *(_column(v, x) for v in (mean, invstd, weight, bias)))
+
+
+def batchnorm_backward(gy: Any, xhat: Any, scale: Any, training: bool) -> tuple[Any, Any, Any]:
+    xhat = xhat.astype(gy.dtype, copy=False)
+    sum_g, sum_gxhat = _channel_sum(gy), _channel_sum(gy * xhat)
+    if not training:
+        return gy * _column(scale, gy), sum_g, sum_gxhat
+    m = gy.shape[0] * gy.shape[2]
+    gx = _bn_backward(gy, xhat, _column(sum_g / m, gy), _column(sum_gxhat / m, gy),
+                      _column(scale, gy))
+    return gx, sum_g, sum_gxhat
+
+
+# --- Adam ---------------------------------------------------------------------------------------
+# The whole update in one kernel per parameter instead of 13 CuPy passes (13 launches
+# each): for a net of 16 parameter arrays those launches took a quarter of a training step.
+# Same operations in the same order as `tinycnn.kernels.cpu.adam_update`, in T.
+
+_ADAM = """
+    const T mk = m + (g - m) * (T)one_minus_b1;
+    m = mk;
+    T vk = v * (T)b2 + g * g * (T)one_minus_b2;
+    v = vk;
+    {amsgrad}
+    p -= mk / (sqrt(vk) / (T)bias2 + (T)eps) * (T)step_size;
+"""
+_ADAM_IN = ("T g, float64 one_minus_b1, float64 b2, float64 one_minus_b2, float64 step_size, "
+            "float64 bias2, float64 eps")
+_adam = cp.ElementwiseKernel(_ADAM_IN, "T p, T m, T v", _ADAM.format(amsgrad=""),
+                             "tinycnn_adam")
+_adam_amsgrad = cp.ElementwiseKernel(
+    _ADAM_IN, "T p, T m, T v, T vmax",
+    _ADAM.format(amsgrad="vk = max(vmax, vk);\n    vmax = vk;"), "tinycnn_adam_amsgrad")
+
+
+def adam_update(p: Any, g: Any, m: Any, v: Any, vmax: Any, beta1: float, beta2: float,
+                step_size: float, bias2: float, eps: float) -> bool:
+    """One Adam step in place on p, m, v (and vmax unless None); see
+    `tinycnn.kernels.cpu.adam_update`. Returns False, touching nothing, unless all the
+    arrays are CuPy arrays of p's dtype and shape."""
+    arrays = (p, g, m, v) if vmax is None else (p, g, m, v, vmax)
+    if not all(isinstance(a, cp.ndarray) and a.dtype == p.dtype and a.shape == p.shape
+               for a in arrays):
+        return False
+    scalars = (1 - beta1, beta2, 1 - beta2, step_size, bias2, eps)
+    if vmax is None:
+        _adam(g, *scalars, p, m, v)
+    else:
+        _adam_amsgrad(g, *scalars, p, m, v, vmax)
+    return True
