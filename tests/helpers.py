@@ -151,3 +151,23 @@ def check_op(shapes_or_arrays: Sequence[Any], tinycnn_fn: Callable[..., Any],
             raise AssertionError(f"gradient of input {i}: dtype {g_ours.dtype}, expected {a.dtype}")
         assert_close(g_ours, g_theirs, ga, gr, f"gradient of input {i}")
     return ours, theirs
+
+
+def check_batchnorm_kernels(module: Any, shape: tuple[int, int, int], seed: int = 0) -> None:
+    """``module``'s batchnorm_stats / _forward / _backward give `tinycnn.kernels.reference`'s
+    numbers on float64 data x, gy: (N, C, S) = ``shape`` (training and evaluation)."""
+    from tinycnn.kernels import reference  # noqa: PLC0415
+
+    gen = np.random.default_rng(seed)
+    x, gy = gen.standard_normal((2, *shape)) * 3 + 1
+    mean, invstd, w, b = gen.standard_normal((4, shape[1]))
+    for got, want in zip(module.batchnorm_stats(x), reference.batchnorm_stats(x)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    for got, want in zip(module.batchnorm_forward(x, mean, invstd, w, b),
+                         reference.batchnorm_forward(x, mean, invstd, w, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    xhat = reference.batchnorm_forward(x, mean, invstd, w, b)[1]
+    for training in (True, False):
+        for got, want in zip(module.batchnorm_backward(gy, xhat, w, training),
+                             reference.batchnorm_backward(gy, xhat, w, training)):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

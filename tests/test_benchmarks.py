@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import check_batchnorm_kernels
 
 import tinycnn
 from tinycnn.profiler import Profiler
@@ -71,21 +72,7 @@ def test_profiler_attributes_time_to_ops_and_kernels(synchronize):
 
 
 def test_batchnorm_kernels_numba_equal_reference():
-    from tinycnn.kernels import cpu, reference
+    from tinycnn.kernels import cpu
 
-    gen = np.random.default_rng(1)
     for shape in ((4, 3, 10), (5, 2, 1)):
-        x = gen.standard_normal(shape) * 3 + 1
-        gy = gen.standard_normal(shape)
-        c = shape[1]
-        mean, invstd, w, b = (gen.standard_normal(c) for _ in range(4))
-        for got, want in zip(cpu.batchnorm_stats(x), reference.batchnorm_stats(x)):
-            np.testing.assert_allclose(got, want, rtol=1e-12)
-        for got, want in zip(cpu.batchnorm_forward(x, mean, invstd, w, b),
-                             reference.batchnorm_forward(x, mean, invstd, w, b)):
-            np.testing.assert_allclose(got, want, rtol=1e-12)
-        xhat = reference.batchnorm_forward(x, mean, invstd, w, b)[1]
-        for training in (True, False):
-            for got, want in zip(cpu.batchnorm_backward(gy, xhat, w, training),
-                                 reference.batchnorm_backward(gy, xhat, w, training)):
-                np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+        check_batchnorm_kernels(cpu, shape)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import check_batchnorm_kernels
 
 from tinycnn.kernels import reference as ref
 
@@ -434,18 +435,7 @@ def test_index_types_agree(cuda_module, on_host, monkeypatch):
 
 def test_batchnorm_and_adam_bodies_match_reference(cuda_module, on_host):
     m, gen = cuda_module, np.random.default_rng(2)
-    x, gy = gen.standard_normal((2, 4, 3, 10)) * 3 + 1
-    for got, want in zip(m.batchnorm_stats(x), ref.batchnorm_stats(x)):
-        np.testing.assert_allclose(got, want, rtol=1e-12)
-    mean, invstd, w, b = gen.standard_normal((4, 3))
-    for got, want in zip(m.batchnorm_forward(x, mean, invstd, w, b),
-                         ref.batchnorm_forward(x, mean, invstd, w, b)):
-        np.testing.assert_allclose(got, want, rtol=1e-12)
-    xhat = ref.batchnorm_forward(x, mean, invstd, w, b)[1]
-    for training in (True, False):
-        for got, want in zip(m.batchnorm_backward(gy, xhat, w, training),
-                             ref.batchnorm_backward(gy, xhat, w, training)):
-            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    check_batchnorm_kernels(m, (4, 3, 10))
     # Adam: the kernel against the update written out in NumPy (tinycnn.optim.Adam's)
     beta1, beta2, step_size, bias2, eps = 0.9, 0.99, 1e-2, 0.3, 1e-8
     p0, g, m0, v0 = gen.standard_normal((4, 50))
