@@ -141,6 +141,21 @@ def test_options_before_the_sub_command_are_kept():
     assert parser.parse_args([]).section is None  # no sub-command: every section
 
 
+def test_source_epochs_per_architecture(tmp_path):
+    parser = ex.build_parser("doc", {"a": ex.Section(lambda e: None, "a")}, "runs/x")
+
+    def epochs(*argv: str) -> dict:
+        exp = ex.Experiment(parser.parse_args(["a", *argv]), "000", "a", tmp_path)
+        return {arch: exp.source_epochs(arch) for arch in ("alexnet", "resnet18")}
+
+    assert epochs() == {"alexnet": 10, "resnet18": 10}
+    assert epochs("--quick") == {"alexnet": 1, "resnet18": 1}
+    assert epochs("--source-epochs", "3") == {"alexnet": 3, "resnet18": 3}
+    assert epochs("--source-epochs", "3", "--source-epochs", "resnet18=1") == {
+        "alexnet": 3, "resnet18": 1}
+    assert epochs("--source-epochs", "resnet18=2") == {"alexnet": 10, "resnet18": 2}
+
+
 def test_bad_options_are_refused_with_a_message(capsys):
     parser = ex.build_parser("doc", {"a": ex.Section(lambda e: None, "a")}, "runs/x")
     with pytest.raises(SystemExit):
@@ -149,6 +164,10 @@ def test_bad_options_are_refused_with_a_message(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--weights", "alexnet="])
     assert "ARCH=FILE" in capsys.readouterr().err
+    for bad in ("=3", "resnet18=0", "resnet18=x"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["a", "--source-epochs", bad])
+        assert "--source-epochs" in capsys.readouterr().err
 
 
 def test_write_table_csv_and_markdown(tmp_path):

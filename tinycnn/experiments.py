@@ -609,7 +609,7 @@ class Experiment:
         The weights are the --weights file for ``arch`` (e.g. ImageNet weights from
         ``python -m tinycnn.tools.export_torchvision``), else a SUBSTITUTE: ``arch``
         trained by tinycnn on ``source`` ("cifar10" or "cifar100"), at ``image_size``
-        pixels, for --source-epochs epochs, exported to --source-dir (reused on later runs).
+        pixels, for `source_epochs` epochs, exported to --source-dir (reused on later runs).
         Either way the file goes through `tinycnn.models.load_weights` (strict=False: every
         tensor but the old head must load). Returns ``(model, short name of the weights)``.
         """
@@ -636,6 +636,12 @@ class Experiment:
         models.replace_head(model, num_classes)  # fresh head even if the class counts agree
         return self.to_device(model), what
 
+    def source_epochs(self, arch: str) -> int:
+        """Epochs of ``arch``'s substitute pretraining: the last ``--source-epochs ARCH=N``
+        for it, else the last plain ``--source-epochs N``, else 10 (1 with --quick)."""
+        given = dict(self.args.source_epochs or [])  # later options win
+        return given.get(arch, given.get(None, self.size(10, 1)))
+
     def train_source(self, arch: str, source: str, image_size: int, **model_kwargs: Any) -> Path:
         """Train ``arch`` on ``source`` and export it as .npz + JSON sidecar (or reuse it).
 
@@ -645,8 +651,7 @@ class Experiment:
         from . import models, optim  # noqa: PLC0415
         from .data import transforms as T  # noqa: PLC0415
 
-        epochs = self.args.source_epochs if self.args.source_epochs is not None else \
-            self.size(10, 1)
+        epochs = self.source_epochs(arch)
         tag = "-quick" if self.quick else ""
         folder = Path(self.args.source_dir) if self.args.source_dir else self.out.parent / "sources"
         path = folder / f"{arch}-{source}-{image_size}px-{epochs}ep-seed{self.seed}{tag}.npz"
@@ -805,6 +810,14 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _source_epochs_spec(text: str) -> tuple[str | None, int]:
+    """``N`` -> (None, N), every architecture; ``ARCH=N`` -> (ARCH, N)."""
+    arch, sep, number = text.rpartition("=")
+    if sep and not arch:
+        raise argparse.ArgumentTypeError(f"expected N or ARCH=N, got {text!r}")
+    return (arch or None), _positive_int(number)
+
+
 def common_parser(default_out: str) -> argparse.ArgumentParser:
     """The options every script and section takes (an argparse parent parser)."""
     p = argparse.ArgumentParser(add_help=False)
@@ -837,8 +850,10 @@ def add_common_arguments(p: argparse.ArgumentParser, default_out: str) -> None:
     g.add_argument("--source-dir", default=None,
                    help="where substitute source weights are written and reused (default: "
                         "OUT/sources; give several scripts the same folder to share them)")
-    g.add_argument("--source-epochs", type=_positive_int, default=None,
-                   help="epochs of substitute pretraining (default: 10; 1 with --quick)")
+    g.add_argument("--source-epochs", action="append", type=_source_epochs_spec,
+                   metavar="[ARCH=]N",
+                   help="epochs of substitute pretraining (default: 10; 1 with --quick); "
+                        "repeat as ARCH=N to set one architecture's (resnet18=2)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
