@@ -40,6 +40,14 @@ from typing import Any
 
 from . import autograd, cuda, kernels
 
+
+def _synchronized_clock() -> float:
+    """``time.perf_counter()`` once the GPU has finished its queued work (Profiler's
+    ``synchronize=True``; a no-op wait without a GPU)."""
+    cuda.synchronize()
+    return time.perf_counter()
+
+
 KERNELS = ("im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
            "avgpool2d_forward", "avgpool2d_backward", "batchnorm_stats", "batchnorm_forward",
            "batchnorm_backward", "erf")
@@ -54,6 +62,7 @@ class Profiler:
 
     def __init__(self, synchronize: bool = False) -> None:
         self.synchronize = synchronize
+        self._clock = _synchronized_clock if synchronize else time.perf_counter
         self.times: dict[str, float] = {}
         self.calls: dict[str, int] = {}
         self.total = 0.0
@@ -66,7 +75,7 @@ class Profiler:
     @contextlib.contextmanager
     def region(self, name: str) -> Iterator[None]:
         """Time the body under ``name`` (exclusive of profiled calls inside it)."""
-        stack, clock = self._stack, self._clock()
+        stack, clock = self._stack, self._clock
         stack.append(0.0)
         start = clock()
         try:
@@ -74,16 +83,6 @@ class Profiler:
         finally:
             elapsed = clock() - start
             self._add(name, elapsed - stack.pop(), elapsed)
-
-    def _clock(self) -> Any:
-        """``time.perf_counter``, or one that first waits for the GPU (synchronize=True)."""
-        if not self.synchronize:
-            return time.perf_counter
-        def clock() -> float:
-            cuda.synchronize()
-            return time.perf_counter()
-
-        return clock
 
     def _add(self, name: str, exclusive: float, elapsed: float) -> None:
         self.times[name] = self.times.get(name, 0.0) + exclusive
@@ -93,7 +92,7 @@ class Profiler:
 
     def _timed(self, name: str, fn: Any) -> Any:
         """``fn`` wrapped so that every call is timed under ``name``."""
-        stack, add, clock = self._stack, self._add, self._clock()
+        stack, add, clock = self._stack, self._add, self._clock
 
         def timed(*args: Any, **kwargs: Any) -> Any:
             stack.append(0.0)
@@ -128,11 +127,11 @@ class Profiler:
         for name in KERNELS:
             self._patch(kernels, name, self._timed(name, getattr(kernels, name)))
         self._stack.append(0.0)
-        self._start = self._clock()()
+        self._start = self._clock()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.total += self._clock()() - self._start
+        self.total += self._clock() - self._start
         self._stack.pop()
         while self._saved:
             owner, name, original = self._saved.pop()
