@@ -246,6 +246,20 @@ def _trajectory(opt, scheduler, steps: int, momentum_key: str) -> list:
     return out
 
 
+def _same_schedule(name: str, kind: str, kw: dict, steps: int | None = None, **tolerance):
+    """Scheduler ``name`` with ``kw`` on a tinycnn and a torch ``kind`` optimizer, stepped
+    ``steps`` times (default: the scheduler's total_steps): their lr and momentum
+    trajectories must agree. Returns (ours, theirs)."""
+    ours_opt, torch_opt = _pair_of_optimizers(kind)
+    ours = getattr(sched, name)(ours_opt, **kw)
+    theirs = getattr(torch.optim.lr_scheduler, name)(torch_opt, **kw)
+    key = "betas" if kind == "adam" else "momentum"
+    steps = ours.total_steps if steps is None else steps
+    a, b = _trajectory(ours_opt, ours, steps, key), _trajectory(torch_opt, theirs, steps, key)
+    np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), **tolerance)
+    return ours, theirs
+
+
 @pytest.mark.parametrize("kind,kw", [
     ("sgd", dict(max_lr=0.5, total_steps=23)),
     ("sgd", dict(max_lr=[0.5, 0.2], epochs=3, steps_per_epoch=7, anneal_strategy="linear",
@@ -255,15 +269,9 @@ def _trajectory(opt, scheduler, steps: int, momentum_key: str) -> list:
     ("adam", dict(max_lr=0.01, total_steps=12, three_phase=True, anneal_strategy="linear")),
 ])
 def test_one_cycle_lr_trajectory_matches_torch(kind, kw):
-    ours_opt, torch_opt = _pair_of_optimizers(kind)
-    ours = sched.OneCycleLR(ours_opt, **kw)
-    theirs = torch.optim.lr_scheduler.OneCycleLR(torch_opt, **kw)
-    key = "betas" if kind == "adam" else "momentum"
-    total = ours.total_steps
-    assert total == theirs.total_steps
-    a, b = _trajectory(ours_opt, ours, total, key), _trajectory(torch_opt, theirs, total, key)
-    np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), rtol=1e-12)
-    assert ours_opt.param_groups[0]["lr"] == theirs.optimizer.param_groups[0]["lr"]
+    ours, theirs = _same_schedule("OneCycleLR", kind, kw, rtol=1e-12)
+    assert ours.total_steps == theirs.total_steps
+    assert ours.optimizer.param_groups[0]["lr"] == theirs.optimizer.param_groups[0]["lr"]
     with pytest.raises(ValueError, match="tried to step"):  # one step past the end
         ours.step()
 
@@ -289,18 +297,14 @@ def test_one_cycle_lr_without_momentum_and_bad_input():
 
 @pytest.mark.parametrize("kw", [dict(T_0=4), dict(T_0=3, T_mult=2, eta_min=0.01)])
 def test_cosine_annealing_warm_restarts_matches_torch(kw):
-    ours_opt, torch_opt = _pair_of_optimizers("sgd")
-    ours = sched.CosineAnnealingWarmRestarts(ours_opt, **kw)
-    theirs = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(torch_opt, **kw)
-    a, b = _trajectory(ours_opt, ours, 25, "momentum"), _trajectory(torch_opt, theirs, 25,
-                                                                     "momentum")
-    np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-12, atol=1e-15)
+    ours, theirs = _same_schedule("CosineAnnealingWarmRestarts", "sgd", kw, 25, rtol=1e-12,
+                                  atol=1e-15)
     for epoch in (0.5, 3.25, 7.0, 11.9):  # fractional epochs, stepped per batch
         ours.step(epoch)
         theirs.step(epoch)
         np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
     with pytest.raises(ValueError, match="T_0 must be a positive int, got 0"):
-        sched.CosineAnnealingWarmRestarts(ours_opt, T_0=0)
+        sched.CosineAnnealingWarmRestarts(ours.optimizer, T_0=0)
     with pytest.raises(ValueError, match="epoch must be >= 0"):
         ours.step(-1)
 
@@ -308,14 +312,9 @@ def test_cosine_annealing_warm_restarts_matches_torch(kw):
 @pytest.mark.parametrize("kw", [dict(), dict(start_factor=0.05, total_iters=8),
                                 dict(start_factor=1.0, end_factor=0.1, total_iters=4)])
 def test_linear_lr_matches_torch(kw):
-    ours_opt, torch_opt = _pair_of_optimizers("sgd")
-    ours = sched.LinearLR(ours_opt, **kw)
-    theirs = torch.optim.lr_scheduler.LinearLR(torch_opt, **kw)
-    a, b = _trajectory(ours_opt, ours, 12, "momentum"), _trajectory(torch_opt, theirs, 12,
-                                                                     "momentum")
-    np.testing.assert_allclose(np.array(a), np.array(b), rtol=1e-12)
+    ours, _ = _same_schedule("LinearLR", "sgd", kw, 12, rtol=1e-12)
     with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
-        sched.LinearLR(ours_opt, start_factor=0)
+        sched.LinearLR(ours.optimizer, start_factor=0)
 
 
 # --- top-k accuracy ------------------------------------------------------------------------
