@@ -66,8 +66,8 @@ def test_conv2d_gradcheck(kw):
 
 @pytest.mark.parametrize("chunk_bytes", [1, 11000])
 def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
-    """Small chunks: one image per chunk, or chunks of 2 and a remainder of 1 (the layer
-    has few output channels, so SMALL_CHUNK_BYTES sets its chunks)."""
+    """Small chunks: one image per chunk, or chunks of one or two images (the layer has
+    few output channels, so SMALL_CHUNK_BYTES sets its chunks)."""
     monkeypatch.setattr(conv_module, "SMALL_CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(conv_module, "CHUNK_BYTES", 2**30)  # must not be the one used
     check_op([(5, 4, 6, 6), (6, 2, 3, 3), (6,)],
@@ -95,6 +95,24 @@ def test_conv2d_chunks_side_by_side(monkeypatch, threads):
              lambda x, w, b: F.conv2d(x, w, b, padding=1),
              lambda x, w, b: TF.conv2d(x, w, b, padding=1), atol=1e-5)
     assert len(names) == threads
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+@pytest.mark.parametrize("n", [1, 5, 64])
+def test_conv2d_chunks_are_balanced(monkeypatch, threads, n):
+    """The batch is cut into near-equal chunks, a multiple of the core count of them
+    (unless there are fewer images), each at most the byte budget (or one image)."""
+    monkeypatch.setattr(conv_module, "_chunk_runner", lambda x: (None, threads))
+    x = np.zeros((n, 3, 8, 8), np.float32)
+    per_image = 27 * 8 * 8 * 4
+    parts = conv_module._chunks(x, 27, (8, 8), 4)  # 4 channels: SMALL_CHUNK_BYTES
+    sizes = [p.stop - p.start for p in parts]
+    assert sum(sizes) == n and parts[0].start == 0
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+    assert max(sizes) - min(sizes) <= 1
+    assert len(parts) % threads == 0 or len(parts) == n
+    budget_images = conv_module.SMALL_CHUNK_BYTES // per_image
+    assert max(sizes) <= max(1, budget_images)
 
 
 def test_frozen_weight_and_first_layer_skip_work(monkeypatch):

@@ -60,11 +60,11 @@ Pair = tuple[int, int]
 CHUNK_BYTES = 2 * 2**20
 # Layers with few output channels (per group) use each column only a few times, so their
 # products are limited by reading the columns rather than by arithmetic: for them a chunk
-# that stays in the L2 cache is faster (measured 1.4-1.5x forward and backward for
-# DeDiosNet 2's 3->8 5x5 layer on 32x32 images, 1.2-1.3x for LeNet-5's 1->6 layer; no
-# change at 16 channels, while a layer with 128 channels was 1.15x *slower* with chunks
-# this small).
-SMALL_CHUNK_BYTES = 2**19
+# that stays in the L2 cache is faster (measured 1.1-1.2x forward and backward for
+# DeDiosNet 2's 8->16 and 16->32 5x5 layers against 2 MiB chunks; 512 KiB chunks were
+# slower again, their per-chunk Python work showing), while layers with 64 or more
+# channels ran up to 5% faster with 2 MiB.
+SMALL_CHUNK_BYTES = 2**20
 FEW_CHANNELS = 16  # fewer output channels per group than this: SMALL_CHUNK_BYTES
 
 
@@ -149,8 +149,13 @@ def _chunks(x: Any, k_rows: int, out_size: Pair, group_out: int) -> list[slice]:
         return [slice(0, n)]
     per_image = k_rows * out_size[0] * out_size[1] * x.itemsize
     budget = SMALL_CHUNK_BYTES if group_out < FEW_CHANNELS else CHUNK_BYTES
-    size = max(1, min(budget // per_image, -(-n // _chunk_runner(x)[1])))
-    return [slice(s, min(s + size, n)) for s in range(0, n, size)]
+    threads = _chunk_runner(x)[1]
+    count = -(-n // max(1, budget // per_image))
+    # a multiple of the core count, of near-equal sizes: every core gets the same work
+    # (3 chunks on 2 cores left one core idle for a third of report 004's conv3)
+    count = min(n, -(-count // threads) * threads)
+    bounds = [n * k // count for k in range(count + 1)]
+    return [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
 
 
 def _chunk_runner(x: Any) -> tuple[Any, int]:

@@ -15,7 +15,11 @@ otherwise blocks vectorization and made these loops 5x slower on short image row
 (2) Threads only pay for large arrays: each parallel region costs a thread wake-up
 (microseconds on an idle machine, milliseconds on a busy one), so kernels run on one
 thread below `PARALLEL_MIN_WORK` elements or while the machine is oversubscribed
-(`_machine_busy`). ``NUMBA_NUM_THREADS`` caps the threads. (3) The allocator keeps
+(`_machine_busy`). ``NUMBA_NUM_THREADS`` caps the threads. Every kernel is compiled
+twice (`kernel`): with ``prange`` spread over threads, and as a plain loop for the
+one-thread case, which skips the parallel region's start-up (4 us of a 15 us im2col of
+one image). All kernels release the GIL (``nogil``), so that `for_each`'s threads can
+run them side by side. (3) The allocator keeps
 freed memory (`_keep_freed_memory`). (4) Convolutions and linear layers use the cores
 by running independent pieces side by side (`for_each`, `matmul`), each on one BLAS
 thread: OpenBLAS gained little from a second thread on a chunk's small product.
@@ -29,6 +33,7 @@ import os
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -47,7 +52,7 @@ Pair = tuple[int, int]
 
 PARALLEL_MIN_WORK = 1 << 17  # elements a kernel writes before more threads pay
 _MAX_THREADS = numba.config.NUMBA_NUM_THREADS  # NUMBA_NUM_THREADS caps it
-_local = threading.local()  # numba's thread count is a per-thread setting
+_local = threading.local()  # marks `for_each`'s worker threads
 _load = {"checked": -10.0, "busy": False}
 
 
@@ -137,17 +142,33 @@ def _keep_freed_memory() -> None:
 _keep_freed_memory()
 
 
-def _run(kernel: Any, work: int, *args: Any) -> None:
-    """Call a ``parallel=True`` kernel on all threads, or on one when ``work`` (elements)
-    is small, the machine is busy or the caller is one of `for_each`'s workers. The
-    results are the same either way: every output element is computed by one thread, in
-    the same order."""
-    one = work < PARALLEL_MIN_WORK or getattr(_local, "worker", False) or _machine_busy()
-    threads = 1 if one else _MAX_THREADS
-    if getattr(_local, "threads", None) != threads:
-        numba.set_num_threads(threads)
-        _local.threads = threads
-    kernel(*args)
+class Kernel:
+    """A loop compiled twice by numba: ``parallel`` runs its ``prange`` loop on all
+    threads, ``serial`` runs it as a plain loop on the calling thread."""
+
+    def __init__(self, fn: Callable[..., None], **options: Any) -> None:
+        # the twin needs its own name: numba's disk cache is keyed by the function's name
+        # and line, not by the compile options, so the two would load each other's code
+        twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                                  fn.__closure__)
+        twin.__qualname__ = fn.__qualname__ + "_serial"
+        self.parallel = njit(parallel=True, cache=True, nogil=True, **options)(fn)
+        self.serial = njit(cache=True, nogil=True, **options)(twin)
+
+
+def kernel(**options: Any) -> Callable[[Callable[..., None]], Kernel]:
+    """Decorator: compile a kernel loop both ways (see `Kernel`); ``options`` go to njit."""
+    return lambda fn: Kernel(fn, **options)
+
+
+def _run(loop: Kernel, work: int, *args: Any) -> None:
+    """Run a kernel on all threads, or on this one when ``work`` (elements) is small, the
+    machine is busy or the caller is one of `for_each`'s workers. The results are the
+    same either way: every output element is computed by one thread, in the same order."""
+    if work < PARALLEL_MIN_WORK or getattr(_local, "worker", False) or _machine_busy():
+        loop.serial(*args)
+    else:
+        loop.parallel(*args)
 
 
 def max_threads() -> int:
@@ -239,7 +260,7 @@ _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _inside(offset: int, step: int, size: int, n_out: int) -> tuple[int, int]:
     """Outputs j in [lo, hi) whose tap ``j*step + offset`` falls inside [0, size)."""
     lo = min(n_out, (-offset + step - 1) // step) if offset < 0 else 0  # ceil(-offset/step)
@@ -250,7 +271,7 @@ def _inside(offset: int, step: int, size: int, n_out: int) -> tuple[int, int]:
 # --- im2col / col2im -----------------------------------------------------------------------
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):  # pragma: no cover - numba
     """im2col of an input that is already zero-padded: every tap is inside xp."""
     n_img, c_in = xp.shape[:2]
@@ -268,7 +289,7 @@ def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):  # pragma: no cover - num
                     cols[r, uintp(o + j)] = xp[n, c, row, uintp(j * sw + kj * dw)]
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, gxp):  # pragma: no cover - numba
     """col2im into a zero-padded gradient gxp: every tap is inside it."""
     n_img, c_in = gxp.shape[:2]
@@ -337,7 +358,7 @@ def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: P
 # --- max pooling --------------------------------------------------------------------------------
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _maxpool_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, y, arg):  # pragma: no cover - numba
     planes, h, w = x.shape
     _, oh, ow = y.shape
@@ -385,7 +406,7 @@ def _maxpool_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, y, arg):  # pragma: no cover
                 arg[p, i, j] = where
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _maxpool_fwd_2x2(x, y, arg):  # pragma: no cover - numba
     """The common 2x2, stride-2 window without padding, unrolled (7x faster)."""
     planes, h, w = x.shape
@@ -404,7 +425,7 @@ def _maxpool_fwd_2x2(x, y, arg):  # pragma: no cover - numba
                 arg[p, i, j] = where
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _maxpool_bwd(gy, arg, gx):  # pragma: no cover - numba
     planes, length = gy.shape
     for p in prange(planes):
@@ -437,7 +458,7 @@ def maxpool2d_backward(gy: Any, argmax: Any, x_shape: tuple) -> np.ndarray:
 # --- average pooling ----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _window(i, s, p, k, size):  # pragma: no cover - numba
     """Window of output i: (clipped start, clipped end, extent counting the padding)."""
     start = i * s - p
@@ -445,7 +466,7 @@ def _window(i, s, p, k, size):  # pragma: no cover - numba
     return max(start, 0), min(end, size), end - start
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _avgpool(x, gy, forward, kh, kw, sh, sw, ph, pw, include_pad, override, out):
     """Forward: out[p, i, j] = mean of x's window; backward: out[window] += gy[p, i, j]/div.
 
@@ -511,7 +532,7 @@ def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, 
 # --- erf ----------------------------------------------------------------------------------------
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _erf(x, out):  # pragma: no cover - numba
     for k in prange(x.size):
         out[k] = math.erf(x[k])
@@ -531,7 +552,7 @@ def erf(x: Any) -> np.ndarray:
 _SUMS = {"reassoc", "nsz"}
 
 
-@njit(parallel=True, cache=True, fastmath=_SUMS)
+@kernel(fastmath=_SUMS)
 def _bn_stats(x, mean, var):  # pragma: no cover - numba
     n_img, channels, size = x.shape
     m = n_img * size
@@ -550,7 +571,7 @@ def _bn_stats(x, mean, var):  # pragma: no cover - numba
         var[c] = sq / m
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _bn_forward(x, mean, invstd, weight, bias, y, xhat):  # pragma: no cover - numba
     n_img, channels, size = x.shape
     for c in prange(channels):
@@ -562,7 +583,7 @@ def _bn_forward(x, mean, invstd, weight, bias, y, xhat):  # pragma: no cover - n
                 y[n, c, s] = h * w + b
 
 
-@njit(parallel=True, cache=True, fastmath=_SUMS)
+@kernel(fastmath=_SUMS)
 def _bn_backward(gy, xhat, scale, training, gx, sum_g, sum_gx):  # pragma: no cover - numba
     n_img, channels, size = gy.shape
     m = n_img * size
@@ -619,7 +640,7 @@ def batchnorm_backward(gy: Any, xhat: Any, scale: Any,
 # dtype (the scalars come in as that dtype), so the results match the NumPy version.
 
 
-@njit(parallel=True, cache=True)
+@kernel()
 def _adam(p, g, m, v, vmax, amsgrad, one_minus_b1, b2, one_minus_b2, step_size, bias2,
           eps):  # pragma: no cover - numba
     for k in prange(p.size):
