@@ -17,6 +17,7 @@ from helpers import check_op
 import tinycnn
 import tinycnn.functional as F
 from tinycnn.functional import conv as conv_module
+from tinycnn.kernels import cpu
 
 # (input shape, weight shape, keyword arguments)
 CASES = [
@@ -38,15 +39,28 @@ CASES = [
 ]
 
 
+@pytest.fixture(params=["columns", "direct"])
+def conv_path(request, monkeypatch):
+    """Each test twice: the CPU forward through im2col + GEMM, and through the direct
+    kernel (`cpu.conv2d_direct`) for every layer whose stride, dilation and groups it
+    takes, whatever the channel counts."""
+    if request.param == "columns":
+        monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 0)
+    else:
+        monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 10**9)
+        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10**9)
+    return request.param
+
+
 @pytest.mark.filterwarnings("ignore:Using padding='same'")  # torch's note on even kernels
 @pytest.mark.parametrize("xs,ws,kw", CASES)
-def test_conv2d_matches_torch(xs, ws, kw):
+def test_conv2d_matches_torch(xs, ws, kw, conv_path):
     check_op([xs, ws, (ws[0],)],
              lambda x, w, b: F.conv2d(x, w, b, **kw),
              lambda x, w, b: TF.conv2d(x, w, b, **kw), atol=1e-5, rtol=1e-5)
 
 
-def test_conv2d_without_bias_and_unbatched_input():
+def test_conv2d_without_bias_and_unbatched_input(conv_path):
     check_op([(2, 6, 5), (3, 2, 3, 3)], lambda x, w: F.conv2d(x, w, padding=1),
              lambda x, w: TF.conv2d(x, w, padding=1), atol=1e-5)
 
@@ -56,7 +70,7 @@ def test_conv2d_without_bias_and_unbatched_input():
     {"groups": 2, "stride": 3, "padding": 1},
     {"stride": 2},  # 1x1 path below uses this with a 1x1 kernel
 ])
-def test_conv2d_gradcheck(kw):
+def test_conv2d_gradcheck(kw, conv_path):
     k = (1, 1) if kw == {"stride": 2} else (2, 3)
     x = tinycnn.randn(2, 4, 5, 5, requires_grad=True)
     w = tinycnn.randn(4, 4 // kw.get("groups", 1), *k, requires_grad=True)
@@ -79,9 +93,8 @@ def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
 def test_conv2d_chunks_side_by_side(monkeypatch, threads):
     """The chunks run on `threads` threads at once (forced: the real count depends on the
     machine and its load) and give PyTorch's results; every thread did some chunks."""
-    from tinycnn.kernels import cpu  # noqa: PLC0415
-
     monkeypatch.setattr(cpu, "parallel_chunks", lambda: threads)
+    monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 0)  # the forward pass in chunks too
     monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)  # one image per chunk
     names = set()
     columns = conv_module._columns
@@ -95,6 +108,29 @@ def test_conv2d_chunks_side_by_side(monkeypatch, threads):
              lambda x, w, b: F.conv2d(x, w, b, padding=1),
              lambda x, w, b: TF.conv2d(x, w, b, padding=1), atol=1e-5)
     assert len(names) == threads
+
+
+@pytest.mark.parametrize("layer,direct", [
+    ({"w": (8, 3, 5, 5), "padding": 2}, True),        # DeDiosNet 2's first layer
+    ({"w": (6, 1, 5, 5), "padding": 2}, True),        # LeNet-5's (6: not a multiple of 4)
+    ({"w": (8, 3, 5, 5), "stride": 2}, False),        # strided
+    ({"w": (32, 3, 3, 3), "padding": 1}, False),      # many output channels
+    ({"w": (8, 16, 5, 5)}, False),                    # many taps (16 x 5 x 5)
+    ({"w": (8, 4, 3, 3), "groups": 2}, False),        # grouped
+])
+def test_direct_convolution_takes_the_first_layers(monkeypatch, layer, direct):
+    """Forward without columns exactly for the layers `cpu.conv2d_direct` is meant for
+    (they gave the same results as PyTorch above); the backward pass still uses columns."""
+    calls = []
+    im2col = cpu.im2col
+    monkeypatch.setattr(cpu, "im2col", lambda *a: calls.append(1) or im2col(*a))
+    kw = {k: v for k, v in layer.items() if k != "w"}
+    x = tinycnn.randn(2, layer["w"][1] * kw.get("groups", 1), 12, 12)
+    with tinycnn.no_grad():
+        y = F.conv2d(x, tinycnn.randn(*layer["w"]), tinycnn.randn(layer["w"][0]), **kw)
+    want = TF.conv2d(torch.from_numpy(x.numpy()), torch.zeros(layer["w"]), **kw).shape
+    assert y.shape == tuple(want)
+    assert (not calls) == direct
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])

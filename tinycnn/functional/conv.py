@@ -192,8 +192,19 @@ class Conv2d(Function):
         geometry = (kh, kw, stride, padding, dilation, out_size)
         k = cg * kh * kw
         wg = w.reshape(groups, o // groups, k)
-        out = xp.empty((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
         parts = _chunks(x, groups * k, out_size, o // groups)
+        ctx.geometry, ctx.groups = geometry, groups
+        ctx.parts = parts
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
+                              w if ctx.needs_input_grad[0] else None)
+        ctx.x_shape = x.shape
+        # a layer with few channels may have a faster way than columns (CPU kernels only)
+        impl = kernels.implementation(x)
+        if groups == 1 and hasattr(impl, "conv2d_direct"):
+            out = impl.conv2d_direct(x, w, b, stride, padding, dilation, out_size)
+            if out is not None:
+                return out
+        out = xp.empty((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
 
         def chunk(part: slice) -> None:
             cols = _columns(x[part], *geometry)  # (C*kh*kw, m*oh*ow) for m images
@@ -206,11 +217,6 @@ class Conv2d(Function):
                 xp.add(y, b[:, None, None], out=out[part])
 
         _chunk_runner(x)[0](chunk, parts)
-        ctx.geometry, ctx.groups = geometry, groups
-        ctx.parts = parts
-        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
-                              w if ctx.needs_input_grad[0] else None)
-        ctx.x_shape = x.shape
         return out
 
     @staticmethod
