@@ -12,6 +12,24 @@ import time
 from tinycnn.machine import cpu_times
 
 
+def blas_name() -> str:
+    """NumPy's BLAS and the kernels it picked for this CPU, e.g. "openblas 0.3.31
+    (SkylakeX kernels)": OpenBLAS's choice (``OPENBLAS_CORETYPE`` overrides it) moves
+    tinycnn's GEMM speed by 5-25% on this benchmark's machine (docs/performance.md)."""
+    try:
+        from threadpoolctl import threadpool_info  # noqa: PLC0415 (scikit-learn's dependency)
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    import numpy  # noqa: F401, PLC0415  (loads the BLAS library)
+
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not blas:
+        return "unknown"
+    info = blas[0]
+    arch = f" ({info['architecture']} kernels)" if info.get("architecture") else ""
+    return f"{info['internal_api']} {info.get('version') or ''}{arch}"
+
+
 def load_average() -> float:
     """The 1-minute load average (0.0 where the OS does not report it)."""
     try:

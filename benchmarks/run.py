@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> None:
           f"load average {measure.load_average():.2f}")
     print(f"GEMM peak ({'8192^3 cupy' if a.device == 'cuda' else '2048^3 np'}.matmul, "
           f"float32{', TF32 allowed' if a.tf32 else ''}): {peak:.0f} GFLOP/s")
+    if a.device == "cpu":
+        print(f"NumPy's BLAS: {measure.blas_name()}")
     if not a.quick:
         imp, first = measure.first_call_seconds()
         print(f"first-call cost (fresh process, median of 3): import tinycnn {imp:.2f} s; "

@@ -20,7 +20,7 @@ def test_quick_benchmark_prints_a_table():
                          capture_output=True, text=True, timeout=120, check=True).stdout
     rows = [line for line in out.splitlines() if line.startswith("| lenet5 |")]
     assert [r.split("|")[2].strip() for r in rows] == ["train", "infer"]
-    assert "GEMM peak" in out and "load average" in out
+    assert "GEMM peak" in out and "load average" in out and "NumPy's BLAS: " in out
 
 
 def test_torch_twins_have_the_same_parameter_counts():
