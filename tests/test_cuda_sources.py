@@ -330,7 +330,8 @@ def test_every_kernel_compiles(cuda_module: types.ModuleType, tmp_path: Path) ->
     names = {k.name for k in _KERNELS}
     assert {"tinycnn_im2col_int32", "tinycnn_im2col_int64", "tinycnn_col2im_int32",
             "tinycnn_col2im_int64", "tinycnn_maxpool_fwd", "tinycnn_maxpool_bwd",
-            "tinycnn_avgpool_fwd", "tinycnn_avgpool_bwd", "tinycnn_erf", "tinycnn_bn_forward",
+            "tinycnn_avgpool_fwd", "tinycnn_avgpool_bwd", "tinycnn_erf", "tinycnn_relu_fwd",
+            "tinycnn_relu_bwd", "tinycnn_bn_forward",
             "tinycnn_bn_backward", "tinycnn_adam", "tinycnn_adam_amsgrad"} <= names
 
 
@@ -351,6 +352,7 @@ def test_wrappers_pass_what_the_kernels_declare(cuda_module: types.ModuleType,
         assert m.avgpool2d_backward(y, x.shape, 2, 3, (2, 1), (1, 0), include_pad,
                                     override).shape == x.shape
     m.erf(x)
+    assert m.relu_backward(x, m.relu_forward(x)).shape == x.shape
     mean, var = m.batchnorm_stats(x.reshape(2, 3, -1))
     assert mean.shape == var.shape == (3,)
     y, xhat = m.batchnorm_forward(x.reshape(2, 3, -1), mean, var, var, mean)
@@ -418,6 +420,11 @@ def test_kernel_bodies_match_reference(cuda_module, on_host, shape, kh, kw, stri
                 atol=1e-12)
     z = np.linspace(-3, 3, 13, dtype=np.float32)
     np.testing.assert_allclose(m.erf(z), ref.erf(z), rtol=1e-6)
+    z = np.append(z, [np.nan, np.inf, -np.inf, -0.0]).astype(np.float32)
+    np.testing.assert_array_equal(m.relu_forward(z), ref.relu_forward(z))
+    gz = np.roll(z, 3)
+    np.testing.assert_array_equal(m.relu_backward(gz, m.relu_forward(z)),
+                                  ref.relu_backward(gz, ref.relu_forward(z)))
 
 
 def test_index_types_agree(cuda_module, on_host, monkeypatch):

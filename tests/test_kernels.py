@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -107,6 +108,24 @@ def test_erf_numba_equals_reference():
     x = np.linspace(-6, 6, 101)
     np.testing.assert_allclose(cpu.erf(x), reference.erf(x), rtol=1e-15)
     assert cpu.erf(x.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_numba_equals_reference_and_torch(dtype):
+    """Forward keeps NaN; backward selects (0 where y <= 0, even for an inf or NaN
+    gradient; g where y is NaN), as PyTorch's relu and threshold_backward do;
+    non-contiguous input too."""
+    x = np.array([[-2.0, -0.0, 0.0, 1.5, np.nan, np.inf, -np.inf, 3.0]], dtype=dtype)
+    x = np.concatenate([x, _rand((1, 8), dtype)]).T  # a transposed (non-contiguous) view
+    g = np.array([[np.nan, np.inf, 1.0, -2.0, 5.0, np.nan, 7.0, -np.inf]] * 2, dtype=dtype).T
+    y = cpu.relu_forward(x)
+    np.testing.assert_array_equal(y, reference.relu_forward(x))
+    np.testing.assert_array_equal(y, torch.relu(torch.from_numpy(x)).numpy())
+    gx = cpu.relu_backward(g, y)
+    np.testing.assert_array_equal(gx, reference.relu_backward(g, y))
+    np.testing.assert_array_equal(gx, torch.ops.aten.threshold_backward(
+        torch.from_numpy(g), torch.from_numpy(y), 0).numpy())
+    assert y.dtype == gx.dtype == dtype
 
 
 def test_environment_variable_selects_reference(monkeypatch):

@@ -102,6 +102,17 @@ def batchnorm_backward(gy: Any, xhat: Any, scale: Any, training: bool) -> tuple[
     return implementation(gy).batchnorm_backward(gy, xhat, scale, training)
 
 
+def relu_forward(x: Any) -> Any:
+    """max(x, 0) element-wise, NaN kept (PyTorch's ``relu``)."""
+    return implementation(x).relu_forward(x)
+
+
+def relu_backward(g: Any, y: Any) -> Any:
+    """0 where the ReLU output y <= 0, else g (selected, not multiplied: PyTorch's
+    ``threshold_backward``); g, y of one shape."""
+    return implementation(g).relu_backward(g, y)
+
+
 def erf(x: Any) -> Any:
     """The error function ``erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt``, element-wise."""
     return implementation(x).erf(x)
@@ -109,7 +120,8 @@ def erf(x: Any) -> Any:
 
 __all__ = ["avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
            "batchnorm_forward", "batchnorm_stats", "col2im", "erf", "im2col",
-           "implementation", "maxpool2d_backward", "maxpool2d_forward"]
+           "implementation", "maxpool2d_backward", "maxpool2d_forward", "relu_backward",
+           "relu_forward"]
 
 
 def matmul(a: Any, b: Any) -> Any:

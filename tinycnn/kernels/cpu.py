@@ -600,6 +600,37 @@ def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, 
     return gx.reshape(x_shape)
 
 
+# --- ReLU ---------------------------------------------------------------------------------------
+# One pass each. NumPy's ``maximum`` checks every element for NaN (forward 1.0x-1.9x
+# slower than this loop) and ``g * (y > 0)`` makes a mask first (2x slower).
+
+
+@kernel()
+def _relu_fwd(x, y):  # pragma: no cover - numba
+    for k in prange(x.size):
+        v = x[k]
+        y[k] = v if v > 0 or v != v else 0  # NaN stays NaN
+
+
+@kernel()
+def _relu_bwd(g, y, gx):  # pragma: no cover - numba
+    for k in prange(g.size):
+        gx[k] = 0 if y[k] <= 0 else g[k]
+
+
+def relu_forward(x: Any) -> np.ndarray:
+    y = np.empty(x.shape, dtype=x.dtype)
+    _run(_relu_fwd, x.size, np.ascontiguousarray(x).reshape(-1), y.reshape(-1))
+    return y
+
+
+def relu_backward(g: Any, y: Any) -> np.ndarray:
+    gx = np.empty(g.shape, dtype=g.dtype)
+    _run(_relu_bwd, g.size, np.ascontiguousarray(g).reshape(-1),
+         np.ascontiguousarray(y).reshape(-1), gx.reshape(-1))
+    return gx
+
+
 # --- erf ----------------------------------------------------------------------------------------
 
 

@@ -273,6 +273,21 @@ def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, 
     return gx
 
 
+# --- ReLU ---------------------------------------------------------------------------------------
+
+_relu_fwd = cp.ElementwiseKernel("T x", "T y", "y = (x > 0 || x != x) ? x : (T)0",
+                                 "tinycnn_relu_fwd")
+_relu_bwd = cp.ElementwiseKernel("T g, T y", "T gx", "gx = y <= 0 ? (T)0 : g", "tinycnn_relu_bwd")
+
+
+def relu_forward(x: Any) -> Any:
+    return _relu_fwd(x)
+
+
+def relu_backward(g: Any, y: Any) -> Any:
+    return _relu_bwd(g, y)
+
+
 # --- erf ----------------------------------------------------------------------------------------
 
 _erf = cp.ElementwiseKernel("T x", "T y", "y = erf(x)", "tinycnn_erf")

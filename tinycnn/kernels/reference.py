@@ -216,6 +216,20 @@ def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, 
     return xp.ascontiguousarray(_cropped(gpad, x_shape, padding))
 
 
+# --- ReLU ---------------------------------------------------------------------------------------
+
+
+def relu_forward(x: Any) -> Any:
+    """max(x, 0); NaN stays NaN (as in PyTorch)."""
+    return array_module(x).maximum(x, 0)
+
+
+def relu_backward(g: Any, y: Any) -> Any:
+    """0 where the output y <= 0 (even for an inf or NaN g), else g: PyTorch's
+    ``threshold_backward``, which selects rather than multiplies (a NaN output passes g)."""
+    return array_module(g).where(y <= 0, g.dtype.type(0), g)
+
+
 # --- erf ----------------------------------------------------------------------------------------
 
 
