@@ -18,6 +18,29 @@ def _stats(c, seed=0):
             gen.uniform(0.5, 2.0, c).astype(np.float32))
 
 
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [True, False])
+def test_batch_norm_without_grad_matches_torch(monkeypatch, training, affine):
+    """Under no_grad (inference) the output comes from x * scale + shift, without the
+    fused kernel and its x-hat; the numbers are PyTorch's all the same."""
+    from tinycnn import kernels  # noqa: PLC0415
+
+    monkeypatch.setattr(kernels, "batchnorm_forward", None)  # must not be called
+    gen = np.random.default_rng(3)
+    x = (gen.standard_normal((4, 3, 5, 6)) * 3 + 2).astype(np.float32)
+    w, b = (gen.standard_normal(3).astype(np.float32) if affine else None for _ in "wb")
+    rm, rv = _stats(3)
+    with tinycnn.no_grad():
+        ours = F.batch_norm(tinycnn.tensor(x), tinycnn.tensor(rm), tinycnn.tensor(rv),
+                            None if w is None else tinycnn.tensor(w),
+                            None if b is None else tinycnn.tensor(b), training=training)
+    theirs = TF.batch_norm(torch.tensor(x), torch.tensor(rm), torch.tensor(rv),
+                           None if w is None else torch.tensor(w),
+                           None if b is None else torch.tensor(b), training=training)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), atol=2e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5, 5), (4, 3, 7)])
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("affine", [True, False])

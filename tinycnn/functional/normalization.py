@@ -39,6 +39,14 @@ class BatchNorm(Function):
         c = x.shape[1]
         w = weight if weight is not None else xp.ones(c, dtype=x.dtype)
         b = bias if bias is not None else xp.zeros(c, dtype=x.dtype)
+        if not any(ctx.needs_input_grad):
+            # no backward to come (inference): y = x * scale + shift per channel, as
+            # PyTorch's CPU inference does, without writing x-hat (one activation-sized
+            # array less at the peak: 51 MB for ResNet-18's first layer at batch 16)
+            scale = w * invstd
+            y = _per_channel(x) * scale[:, None]
+            y += (b - mean * scale)[:, None]
+            return y.reshape(x.shape)
         y, xhat = kernels.batchnorm_forward(_per_channel(x), mean, invstd, w, b)
         ctx.training = training
         ctx.save_for_backward(xhat, invstd, weight)
