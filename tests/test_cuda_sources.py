@@ -335,6 +335,10 @@ def test_every_kernel_compiles(cuda_module: types.ModuleType, tmp_path: Path) ->
             "tinycnn_bn_backward", "tinycnn_adam", "tinycnn_adam_amsgrad"} <= names
 
 
+# without the host runner the kernels leave their outputs as np.empty made them, so the
+# wrappers' own NumPy arithmetic on them may overflow: this test checks shapes only
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_wrappers_pass_what_the_kernels_declare(cuda_module: types.ModuleType,
                                                 dtype: type) -> None:
