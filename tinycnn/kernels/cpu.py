@@ -1,7 +1,9 @@
 """numba versions of the kernels in `reference.py` (same arguments, same results).
 
 These are the CPU hot loops of a CNN: copying windows into columns (im2col), adding them
-back (col2im), and pooling. Written as plain loops over pixels, compiled by numba and
+back (col2im), pooling, batch norm, ReLU, the Adam update, and a column-free convolution
+for first layers with few channels (`conv2d_direct`, CPU only). Written as plain loops
+over pixels, compiled by numba and
 run in parallel (``prange``) over independent pieces of work, so no two threads ever
 write the same element. ``cache=True`` stores the machine code next to this file: the
 compile cost (a few seconds per kernel and dtype) is paid once per machine.
@@ -19,8 +21,7 @@ thread below `PARALLEL_MIN_WORK` elements or while the machine is oversubscribed
 twice (`kernel`): with ``prange`` spread over threads, and as a plain loop for the
 one-thread case, which skips the parallel region's start-up (4 us of a 15 us im2col of
 one image). All kernels release the GIL (``nogil``), so that `for_each`'s threads can
-run them side by side. (3) The allocator keeps
-freed memory (`_keep_freed_memory`). (4) Convolutions and linear layers use the cores
+run them side by side. (3) The allocator keeps freed memory (`_keep_freed_memory`). (4) Convolutions and linear layers use the cores
 by running independent pieces side by side (`for_each`, `matmul`), each on one BLAS
 thread: OpenBLAS gained little from a second thread on a chunk's small product.
 """
