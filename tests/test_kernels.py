@@ -164,6 +164,27 @@ def test_threaded_kernels_give_identical_results(monkeypatch, busy):
         x, 2, 2, (2, 2), (0, 0), (1, 1), (4, 4))[1])
 
 
+def test_run_picks_threads_by_work_and_cost(monkeypatch):
+    """`_run`: the serial twin below PARALLEL_MIN_WORK (elements x cost), the parallel
+    version above it; a kernel without a twin runs its parallel version on one thread."""
+    monkeypatch.setattr(cpu, "_machine_busy", lambda: False)
+    calls = []
+
+    def fake(kind):
+        return lambda *args: calls.append((kind, cpu.numba.get_num_threads()))
+
+    loop = cpu.Kernel.__new__(cpu.Kernel)
+    loop.cost, loop.serial, loop.parallel = 4, fake("serial"), fake("parallel")
+    limit = cpu.PARALLEL_MIN_WORK
+    cpu._run(loop, limit // 4 - 1)
+    cpu._run(loop, limit // 4)
+    loop.serial = None
+    cpu._run(loop, 1)
+    cpu._run(loop, limit)
+    assert [c[0] for c in calls] == ["serial", "parallel", "parallel", "parallel"]
+    assert calls[2][1] == 1 and calls[3][1] == cpu.max_threads()
+
+
 def test_load_sampling_reads_proc_stat():
     sample = cpu._cpu_sample()
     if sample is not None:  # Linux

@@ -15,12 +15,13 @@ Speed notes. (1) Computed indices are cast to unsigned (``uintp(...)``) once the
 known to be in bounds: numba then drops its negative-index wraparound test, which
 otherwise blocks vectorization and made these loops 5x slower on short image rows.
 (2) Threads only pay for large arrays: each parallel region costs a thread wake-up
-(microseconds on an idle machine, milliseconds on a busy one), so kernels run on one
-thread below `PARALLEL_MIN_WORK` elements or while the machine is oversubscribed
-(`_machine_busy`). ``NUMBA_NUM_THREADS`` caps the threads. Every kernel is compiled
-twice (`kernel`): with ``prange`` spread over threads, and as a plain loop for the
-one-thread case, which skips the parallel region's start-up (4 us of a 15 us im2col of
-one image). All kernels release the GIL (``nogil``), so that `for_each`'s threads can
+(40-70 us on an idle machine, milliseconds on a busy one), so kernels run on one
+thread below `PARALLEL_MIN_WORK` or while the machine is oversubscribed
+(`_machine_busy`); each kernel declares its cost per element, so the threshold sits
+near its measured crossover. ``NUMBA_NUM_THREADS`` caps the threads. Kernels are
+compiled twice (`kernel`): with ``prange`` spread over threads, and as a plain loop for
+the one-thread case, which skips the parallel region's start-up (4 us of a 15 us im2col
+of one image). All kernels release the GIL (``nogil``), so that `for_each`'s threads can
 run them side by side. (3) The allocator keeps freed memory (`_keep_freed_memory`). (4) Convolutions and linear layers use the cores
 by running independent pieces side by side (`for_each`, `matmul`), each on one BLAS
 thread: OpenBLAS gained little from a second thread on a chunk's small product.
@@ -51,9 +52,14 @@ from ..machine import cpu_times  # noqa: E402
 
 Pair = tuple[int, int]
 
-PARALLEL_MIN_WORK = 1 << 17  # elements a kernel writes before more threads pay
+# Work (elements x the kernel's cost per element, see `Kernel`) from which a second
+# thread pays for waking it: a parallel region costs 40-70 us here. Measured crossovers
+# (serial vs 2 threads): ReLU ~1.5 M elements, 2x2 max-pool ~0.6 M, batch-norm
+# statistics and forward ~0.5 M, batch-norm backward ~0.2 M, im2col ~0.4 M columns; the
+# costs below put each kernel's threshold near its crossover.
+PARALLEL_MIN_WORK = 1 << 20
 _MAX_THREADS = numba.config.NUMBA_NUM_THREADS  # NUMBA_NUM_THREADS caps it
-_local = threading.local()  # marks `for_each`'s worker threads
+_local = threading.local()  # `for_each`'s workers; numba's thread count per thread
 _load = {"checked": -10.0, "busy": False}
 
 
@@ -145,31 +151,49 @@ _keep_freed_memory()
 
 class Kernel:
     """A loop compiled twice by numba: ``parallel`` runs its ``prange`` loop on all
-    threads, ``serial`` runs it as a plain loop on the calling thread."""
+    threads, ``serial`` runs it as a plain loop on the calling thread.
 
-    def __init__(self, fn: Callable[..., None], **options: Any) -> None:
-        # the twin needs its own name: numba's disk cache is keyed by the function's name
-        # and line, not by the compile options, so the two would load each other's code
-        twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
-                                  fn.__closure__)
-        twin.__qualname__ = fn.__qualname__ + "_serial"
+    ``cost``: the kernel's work per element it is called for, relative to a plain copy
+    (`_run` compares elements x cost with `PARALLEL_MIN_WORK`). ``twin=False`` keeps one
+    compilation, the parallel one, run on one thread where a serial loop is wanted.
+    """
+
+    def __init__(self, fn: Callable[..., None], cost: float = 1.0, twin: bool = True,
+                 **options: Any) -> None:
+        self.cost = cost
         self.parallel = njit(parallel=True, cache=True, nogil=True, **options)(fn)
-        self.serial = njit(cache=True, nogil=True, **options)(twin)
+        self.serial = None
+        if twin:
+            # the twin needs its own name: numba's disk cache is keyed by the function's
+            # name and line, not by the compile options, so the two would load each
+            # other's code
+            copy = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__,
+                                      fn.__defaults__, fn.__closure__)
+            copy.__qualname__ = fn.__qualname__ + "_serial"
+            self.serial = njit(cache=True, nogil=True, **options)(copy)
 
 
-def kernel(**options: Any) -> Callable[[Callable[..., None]], Kernel]:
+def kernel(cost: float = 1.0, twin: bool = True,
+           **options: Any) -> Callable[[Callable[..., None]], Kernel]:
     """Decorator: compile a kernel loop both ways (see `Kernel`); ``options`` go to njit."""
-    return lambda fn: Kernel(fn, **options)
+    return lambda fn: Kernel(fn, cost, twin, **options)
 
 
-def _run(loop: Kernel, work: int, *args: Any) -> None:
-    """Run a kernel on all threads, or on this one when ``work`` (elements) is small, the
-    machine is busy or the caller is one of `for_each`'s workers. The results are the
-    same either way: every output element is computed by one thread, in the same order."""
-    if work < PARALLEL_MIN_WORK or getattr(_local, "worker", False) or _machine_busy():
+def _run(loop: Kernel, elements: int, *args: Any) -> None:
+    """Run a kernel on all threads, or on this one when its work (``elements`` x its
+    cost) is small, the machine is busy or the caller is one of `for_each`'s workers.
+    The results are the same either way: every output element is computed by one
+    thread, in the same order."""
+    one = (elements * loop.cost < PARALLEL_MIN_WORK or getattr(_local, "worker", False)
+           or _machine_busy())
+    if one and loop.serial is not None:
         loop.serial(*args)
-    else:
-        loop.parallel(*args)
+        return
+    threads = 1 if one else _MAX_THREADS
+    if getattr(_local, "threads", None) != threads:  # numba's count is per calling thread
+        numba.set_num_threads(threads)
+        _local.threads = threads
+    loop.parallel(*args)
 
 
 def max_threads() -> int:
@@ -272,7 +296,7 @@ def _inside(offset: int, step: int, size: int, n_out: int) -> tuple[int, int]:
 # --- im2col / col2im -----------------------------------------------------------------------
 
 
-@kernel()
+@kernel(cost=2)
 def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):  # pragma: no cover - numba
     """im2col of an input that is already zero-padded: every tap is inside xp."""
     n_img, c_in = xp.shape[:2]
@@ -290,7 +314,7 @@ def _im2col(xp, kh, kw, sh, sw, dh, dw, oh, ow, cols):  # pragma: no cover - num
                     cols[r, uintp(o + j)] = xp[n, c, row, uintp(j * sw + kj * dw)]
 
 
-@kernel()
+@kernel(cost=2)
 def _col2im(cols, kh, kw, sh, sw, dh, dw, oh, ow, gxp):  # pragma: no cover - numba
     """col2im into a zero-padded gradient gxp: every tap is inside it."""
     n_img, c_in = gxp.shape[:2]
@@ -423,14 +447,14 @@ def conv2d_direct(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilation:
         b4[:o] = b
     xp = _zero_padded(x, kh, kw, stride, padding, dilation, out_size)
     out = np.empty((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
-    _run(_conv_direct, out.size, xp, w4, b4, out)
+    _run(_conv_direct, out.size * c * kh * kw, xp, w4, b4, out)
     return out
 
 
 # --- max pooling --------------------------------------------------------------------------------
 
 
-@kernel()
+@kernel(cost=8)
 def _maxpool_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, y, arg):  # pragma: no cover - numba
     planes, h, w = x.shape
     _, oh, ow = y.shape
@@ -478,7 +502,7 @@ def _maxpool_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, y, arg):  # pragma: no cover
                 arg[p, i, j] = where
 
 
-@kernel()
+@kernel(cost=2)
 def _maxpool_fwd_2x2(x, y, arg):  # pragma: no cover - numba
     """The common 2x2, stride-2 window without padding, unrolled (7x faster)."""
     planes, h, w = x.shape
@@ -497,7 +521,7 @@ def _maxpool_fwd_2x2(x, y, arg):  # pragma: no cover - numba
                 arg[p, i, j] = where
 
 
-@kernel()
+@kernel(cost=1.5)
 def _maxpool_bwd(gy, arg, gx):  # pragma: no cover - numba
     planes, length = gy.shape
     for p in prange(planes):
@@ -538,7 +562,7 @@ def _window(i, s, p, k, size):  # pragma: no cover - numba
     return max(start, 0), min(end, size), end - start
 
 
-@kernel()
+@kernel(cost=8)
 def _avgpool(x, gy, forward, kh, kw, sh, sw, ph, pw, include_pad, override, out):
     """Forward: out[p, i, j] = mean of x's window; backward: out[window] += gy[p, i, j]/div.
 
@@ -606,14 +630,14 @@ def avgpool2d_backward(gy: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, 
 # slower than this loop) and ``g * (y > 0)`` makes a mask first (2x slower).
 
 
-@kernel()
+@kernel(cost=0.75)
 def _relu_fwd(x, y):  # pragma: no cover - numba
     for k in prange(x.size):
         v = x[k]
         y[k] = v if v > 0 or v != v else 0  # NaN stays NaN
 
 
-@kernel()
+@kernel(cost=0.75)
 def _relu_bwd(g, y, gx):  # pragma: no cover - numba
     for k in prange(g.size):
         gx[k] = 0 if y[k] <= 0 else g[k]
@@ -635,7 +659,7 @@ def relu_backward(g: Any, y: Any) -> np.ndarray:
 # --- erf ----------------------------------------------------------------------------------------
 
 
-@kernel()
+@kernel(cost=16)
 def _erf(x, out):  # pragma: no cover - numba
     for k in prange(x.size):
         out[k] = math.erf(x[k])
@@ -655,7 +679,7 @@ def erf(x: Any) -> np.ndarray:
 _SUMS = {"reassoc", "nsz"}
 
 
-@kernel(fastmath=_SUMS)
+@kernel(cost=2, fastmath=_SUMS)
 def _bn_stats(x, mean, var):  # pragma: no cover - numba
     n_img, channels, size = x.shape
     m = n_img * size
@@ -674,7 +698,7 @@ def _bn_stats(x, mean, var):  # pragma: no cover - numba
         var[c] = sq / m
 
 
-@kernel()
+@kernel(cost=2)
 def _bn_forward(x, mean, invstd, weight, bias, y, xhat):  # pragma: no cover - numba
     n_img, channels, size = x.shape
     for c in prange(channels):
@@ -686,7 +710,7 @@ def _bn_forward(x, mean, invstd, weight, bias, y, xhat):  # pragma: no cover - n
                 y[n, c, s] = h * w + b
 
 
-@kernel(fastmath=_SUMS)
+@kernel(cost=4, fastmath=_SUMS)
 def _bn_backward(gy, xhat, scale, training, gx, sum_g, sum_gx):  # pragma: no cover - numba
     n_img, channels, size = gy.shape
     m = n_img * size
@@ -743,7 +767,10 @@ def batchnorm_backward(gy: Any, xhat: Any, scale: Any,
 # dtype (the scalars come in as that dtype), so the results match the NumPy version.
 
 
-@kernel()
+# No serial twin: as a plain loop it does not vectorize (five arrays that may alias, vmax
+# even is v without AMSGrad), while the parallel version's loop body is compiled with its
+# arrays marked as not aliasing: the twin was 7.5x slower (843 vs 112 us, 256 Ki floats).
+@kernel(cost=4, twin=False)
 def _adam(p, g, m, v, vmax, amsgrad, one_minus_b1, b2, one_minus_b2, step_size, bias2,
           eps):  # pragma: no cover - numba
     for k in prange(p.size):
