@@ -39,16 +39,18 @@ CASES = [
 ]
 
 
-@pytest.fixture(params=["columns", "direct"])
+@pytest.fixture(params=["columns", "batch_inner", "direct"])
 def conv_path(request, monkeypatch):
-    """Each test twice: the CPU forward through im2col + GEMM, and through the direct
-    kernel (`cpu.conv2d_direct`) for every layer whose stride, dilation and groups it
-    takes, whatever the channel counts."""
-    if request.param == "columns":
-        monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 0)
-    else:
+    """Each test three times on the CPU: im2col + GEMM with the usual (image, pixel)
+    column order; with the (pixel, image) order of tiny images (`cpu.TINY_IMAGE`) for
+    every size; and the forward through the direct kernel (`cpu.conv2d_direct`) for every
+    layer whose stride, dilation and groups it takes, whatever the channel counts."""
+    monkeypatch.setattr(cpu, "TINY_IMAGE", 0 if request.param == "columns" else 10**9)
+    if request.param == "direct":
         monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 10**9)
         monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10**9)
+    else:
+        monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 0)
     return request.param
 
 
@@ -122,8 +124,12 @@ def test_direct_convolution_takes_the_first_layers(monkeypatch, layer, direct):
     """Forward without columns exactly for the layers `cpu.conv2d_direct` is meant for
     (they gave the same results as PyTorch above); the backward pass still uses columns."""
     calls = []
-    im2col = cpu.im2col
-    monkeypatch.setattr(cpu, "im2col", lambda *a: calls.append(1) or im2col(*a))
+
+    def spy(f):
+        return lambda *a: calls.append(1) or f(*a)
+
+    for name in ("im2col", "im2col_batch_inner"):
+        monkeypatch.setattr(cpu, name, spy(getattr(cpu, name)))
     kw = {k: v for k, v in layer.items() if k != "w"}
     x = tinycnn.randn(2, layer["w"][1] * kw.get("groups", 1), 12, 12)
     with tinycnn.no_grad():

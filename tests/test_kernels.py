@@ -104,6 +104,27 @@ def test_kernels_accept_non_contiguous_input():
     np.testing.assert_array_equal(cpu.im2col(x, *args), reference.im2col(x, *args))
 
 
+@pytest.mark.parametrize("args", [
+    (3, 3, (1, 1), (1, 1), (1, 1), (4, 4)),     # reduced AlexNet's 3x3 layers
+    (5, 5, (1, 1), (2, 2), (1, 1), (4, 4)),
+    (3, 2, (2, 1), (1, 0), (2, 1), (2, 3)),     # stride, asymmetric padding, dilation
+])
+def test_batch_inner_columns_are_the_reference_columns_reordered(args):
+    """im2col_batch_inner: column (i*ow + j)*N + n holds what reference column
+    (n*oh + i)*ow + j holds; col2im_batch_inner is its adjoint (= reference col2im of the
+    reordered columns)."""
+    x = _rand((3, 2, 4, 4), np.float64)
+    n, (oh, ow) = x.shape[0], args[-1]
+    ref = reference.im2col(x, *args)
+    reorder = ref.reshape(-1, n, oh * ow).transpose(0, 2, 1).reshape(ref.shape)
+    cols = cpu.im2col_batch_inner(x, *args)
+    np.testing.assert_array_equal(cols, reorder)
+    g = _rand(cols.shape, np.float64)
+    back = g.reshape(-1, oh * ow, n).transpose(0, 2, 1).reshape(g.shape)
+    np.testing.assert_allclose(cpu.col2im_batch_inner(g, x.shape, *args),
+                               reference.col2im(back, x.shape, *args), rtol=1e-12)
+
+
 def test_erf_numba_equals_reference():
     x = np.linspace(-6, 6, 101)
     np.testing.assert_allclose(cpu.erf(x), reference.erf(x), rtol=1e-15)

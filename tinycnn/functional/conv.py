@@ -114,9 +114,33 @@ def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilati
 # --- the differentiable ops ---------------------------------------------------------------
 
 
+def _batch_inner(x: Any, kh: int, kw: int, out_size: Pair) -> bool:
+    """Whether this convolution's columns are ordered (pixel, image) instead of (image,
+    pixel): for tiny images on the CPU (`tinycnn.kernels.cpu.TINY_IMAGE`), where copying
+    runs of N images beats copying 4- or 8-pixel rows."""
+    impl = kernels.implementation(x)
+    return ((kh, kw) != (1, 1) and hasattr(impl, "im2col_batch_inner")
+            and out_size[0] * out_size[1] <= impl.TINY_IMAGE)
+
+
+def _to_column_order(g: Any, batch_inner: bool) -> Any:
+    """(m, O, oh, ow) -> (O, m*oh*ow), its columns in the order of the im2col columns."""
+    return g.transpose((1, 2, 3, 0) if batch_inner else (1, 0, 2, 3)).reshape(g.shape[1], -1)
+
+
+def _from_column_order(y: Any, out_size: Pair, batch_inner: bool) -> Any:
+    """(O, m*oh*ow) in the columns' order -> (m, O, oh, ow), a view."""
+    if batch_inner:
+        return y.reshape(y.shape[0], *out_size, -1).transpose(3, 0, 1, 2)
+    return y.reshape(y.shape[0], -1, *out_size).transpose(1, 0, 2, 3)
+
+
 def _columns(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
-             out_size: Pair) -> Any:
+             out_size: Pair, batch_inner: bool = False) -> Any:
     """im2col of x: (C*kh*kw, N*oh*ow); a 1x1 kernel's columns are the (strided) input."""
+    if batch_inner:
+        return kernels.implementation(x).im2col_batch_inner(x, kh, kw, stride, padding,
+                                                            dilation, out_size)
     if kh == kw == 1 and padding == (0, 0):
         xp = backend.array_module(x)
         picked = x[:, :, ::stride[0], ::stride[1]]
@@ -125,8 +149,11 @@ def _columns(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pa
 
 
 def _uncolumns(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: Pair,
-               dilation: Pair, out_size: Pair) -> Any:
+               dilation: Pair, out_size: Pair, batch_inner: bool = False) -> Any:
     """col2im, the adjoint of `_columns`: (C*kh*kw, N*oh*ow) -> (N, C, H, W)."""
+    if batch_inner:
+        return kernels.implementation(cols).col2im_batch_inner(cols, x_shape, kh, kw, stride,
+                                                               padding, dilation, out_size)
     if kh == kw == 1 and padding == (0, 0):
         xp = backend.array_module(cols)
         n, c = x_shape[:2]
@@ -198,6 +225,7 @@ class Conv2d(Function):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
         ctx.x_shape = x.shape
+        inner = ctx.batch_inner = _batch_inner(x, kh, kw, out_size)
         # a layer with few channels may have a faster way than columns (CPU kernels only)
         impl = kernels.implementation(x)
         if groups == 1 and hasattr(impl, "conv2d_direct"):
@@ -207,10 +235,10 @@ class Conv2d(Function):
         out = xp.empty((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
 
         def chunk(part: slice) -> None:
-            cols = _columns(x[part], *geometry)  # (C*kh*kw, m*oh*ow) for m images
+            cols = _columns(x[part], *geometry, inner)  # (C*kh*kw, m*oh*ow) for m images
             # one matrix product per group, as one batched product: (G, O/G, K) @ (G, K, mL)
-            y = (wg @ cols.reshape(groups, k, -1)).reshape(o, -1, *out_size)
-            y = y.transpose(1, 0, 2, 3)  # (O, m, oh, ow) -> (m, O, oh, ow), a view
+            y = (wg @ cols.reshape(groups, k, -1)).reshape(o, -1)
+            y = _from_column_order(y, out_size, inner)  # (m, O, oh, ow), a view
             if b is None:
                 out[part] = y
             else:  # the bias is added while copying into place: one pass, not two
@@ -227,15 +255,16 @@ class Conv2d(Function):
         o, g_out = gy.shape[1], gy.shape[1] // groups
         needs = ctx.needs_input_grad
         gx = xp.empty(ctx.x_shape, dtype=gy.dtype) if needs[0] else None
+        inner = ctx.batch_inner
 
         def chunk(part: slice) -> tuple[Any, Any]:
             """Writes gx[part]; returns this chunk's share of (gb, gW transposed)."""
             # (m, O, OH, OW) -> (G, O/G, m*OH*OW): the layout of the forward product's result
-            g = gy[part].transpose(1, 0, 2, 3).reshape(groups, g_out, -1)
+            g = _to_column_order(gy[part], inner).reshape(groups, g_out, -1)
             part_gb = g.reshape(o, -1).sum(axis=1) if needs[2] else None
             part_gw = None
             if needs[1]:  # skipped for frozen weights
-                cols = _columns(x[part], *geometry)
+                cols = _columns(x[part], *geometry, inner)
                 # gW = g @ cols.T, computed as (cols @ g.T).T: the same numbers, but
                 # OpenBLAS runs this orientation up to 2x faster for small convolutions
                 part_gw = cols.reshape(groups, -1, g.shape[2]) @ g.transpose(0, 2, 1)
@@ -243,7 +272,7 @@ class Conv2d(Function):
                 gcols = (w.reshape(groups, g_out, -1).transpose(0, 2, 1) @ g)
                 m = g.shape[2] // (geometry[5][0] * geometry[5][1])
                 gx[part] = _uncolumns(gcols.reshape(-1, g.shape[2]), (m,) + ctx.x_shape[1:],
-                                      *geometry)
+                                      *geometry, inner)
             return part_gb, part_gw
 
         shares = _chunk_runner(gy)[0](chunk, ctx.parts)

@@ -380,6 +380,78 @@ def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: P
     return np.ascontiguousarray(gxp[:, :, ph:ph + h, pw:pw + w])
 
 
+# --- im2col / col2im with the batch innermost, for tiny images -----------------------------
+# On a 4x4 image every row of columns is made of 4-pixel pieces, and the copy loop spends
+# its time starting and ending them. With the images of a chunk side by side in the
+# innermost axis (the input transposed to (C, H, W, N) first), each piece is N values
+# long: im2col 2.3-2.7x faster for report 004's 3x3 layers on 4x4 images (chunks of 32,
+# the transpose included), the whole layer ~10% (192->192: 4.4-4.5 -> 3.9-4.0 ms forward),
+# a reduced AlexNet step ~5%. On 8x8 images im2col gained 1.4x, but reordering the
+# product and the gradient cost as much (48->128 5x5 layer: 8.3-8.8 vs 7.9-8.2 ms).
+TINY_IMAGE = 16  # output pixels per image (4 x 4) up to which convolutions use this layout
+
+
+@kernel(cost=2)
+def _im2col_bi(xt, kh, kw, sh, sw, dh, dw, oh, ow, cols):  # pragma: no cover - numba
+    """cols[(c*kh + ki)*kw + kj, (i*ow + j)*N + n] = xt[c, i*sh + ki*dh, j*sw + kj*dw, n];
+    xt: zero-padded input with the batch innermost, (C, HP, WP, N)."""
+    c_in, n_img = xt.shape[0], xt.shape[3]
+    for r in prange(c_in * kh * kw):
+        c = r // (kh * kw)
+        ki = (r // kw) % kh
+        kj = r % kw
+        for i in range(oh):
+            row = uintp(i * sh + ki * dh)
+            for j in range(ow):
+                src = xt[c, row, uintp(j * sw + kj * dw)]
+                o = (i * ow + j) * n_img
+                for n in range(n_img):
+                    cols[r, uintp(o + n)] = src[n]
+
+
+@kernel(cost=2)
+def _col2im_bi(cols, kh, kw, sh, sw, dh, dw, oh, ow, gxt):  # pragma: no cover - numba
+    """The adjoint of `_im2col_bi`: gxt[c, ...] += the columns of channel c."""
+    c_in, n_img = gxt.shape[0], gxt.shape[3]
+    for c in prange(c_in):  # one task per channel: no two tasks add into one pixel
+        for ki in range(kh):
+            for kj in range(kw):
+                r = (c * kh + ki) * kw + kj
+                for i in range(oh):
+                    row = uintp(i * sh + ki * dh)
+                    for j in range(ow):
+                        dst = gxt[c, row, uintp(j * sw + kj * dw)]
+                        o = (i * ow + j) * n_img
+                        for n in range(n_img):
+                            dst[n] += cols[r, uintp(o + n)]
+
+
+def im2col_batch_inner(x: Any, kh: int, kw: int, stride: Pair, padding: Pair,
+                       dilation: Pair, out_size: Pair) -> np.ndarray:
+    """`im2col` with the columns in (pixel, image) order: x (N, C, H, W) ->
+    (C*kh*kw, oh*ow*N), column ``(i*ow + j)*N + n`` is output pixel (i, j) of image n."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    hp, wp = _padded_size((h, w), kh, kw, stride, padding, dilation, out_size)
+    xt = np.zeros((c, hp, wp, n), dtype=x.dtype)
+    xt[:, ph:ph + h, pw:pw + w, :] = x.transpose(1, 2, 3, 0)
+    cols = np.empty((c * kh * kw, n * out_size[0] * out_size[1]), dtype=x.dtype)
+    _run(_im2col_bi, cols.size, xt, kh, kw, *stride, *dilation, *out_size, cols)
+    return cols
+
+
+def col2im_batch_inner(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair,
+                       padding: Pair, dilation: Pair, out_size: Pair) -> np.ndarray:
+    """Adjoint of `im2col_batch_inner`: cols (C*kh*kw, oh*ow*N) -> (N, C, H, W)."""
+    n, c, h, w = x_shape
+    ph, pw = padding
+    hp, wp = _padded_size((h, w), kh, kw, stride, padding, dilation, out_size)
+    gxt = np.zeros((c, hp, wp, n), dtype=cols.dtype)
+    _run(_col2im_bi, cols.size, np.ascontiguousarray(cols), kh, kw, *stride, *dilation,
+         *out_size, gxt)
+    return np.ascontiguousarray(gxt[:, ph:ph + h, pw:pw + w, :].transpose(3, 0, 1, 2))
+
+
 # --- direct convolution for layers with few channels ---------------------------------------
 # A first layer such as DeDiosNet 2's 3->8 5x5 has few output channels, so its im2col
 # product does two multiply-adds per column value and is limited by writing and reading
