@@ -114,11 +114,11 @@ def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilati
 # --- the differentiable ops ---------------------------------------------------------------
 
 
-def _batch_inner(x: Any, kh: int, kw: int, out_size: Pair) -> bool:
-    """Whether this convolution's columns are ordered (pixel, image) instead of (image,
-    pixel): for tiny images on the CPU (`tinycnn.kernels.cpu.TINY_IMAGE`), where copying
-    runs of N images beats copying 4- or 8-pixel rows."""
-    impl = kernels.implementation(x)
+def _batch_inner(impl: Any, kh: int, kw: int, out_size: Pair) -> bool:
+    """Whether a convolution served by kernel module ``impl`` orders its columns (pixel,
+    image) instead of (image, pixel): for tiny images on the CPU
+    (`tinycnn.kernels.cpu.TINY_IMAGE`), where copying runs of N images beats copying
+    4-pixel rows."""
     return ((kh, kw) != (1, 1) and hasattr(impl, "im2col_batch_inner")
             and out_size[0] * out_size[1] <= impl.TINY_IMAGE)
 
@@ -225,10 +225,10 @@ class Conv2d(Function):
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
         ctx.x_shape = x.shape
-        inner = ctx.batch_inner = _batch_inner(x, kh, kw, out_size)
-        # a layer with few channels may have a faster way than columns (CPU kernels only)
         impl = kernels.implementation(x)
-        if groups == 1 and hasattr(impl, "conv2d_direct"):
+        inner = ctx.batch_inner = _batch_inner(impl, kh, kw, out_size)
+        # a layer with few channels may have a faster way than columns (CPU kernels only)
+        if hasattr(impl, "conv2d_direct"):
             out = impl.conv2d_direct(x, w, b, stride, padding, dilation, out_size)
             if out is not None:
                 return out

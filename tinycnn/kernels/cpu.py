@@ -3,9 +3,8 @@
 These are the CPU hot loops of a CNN: copying windows into columns (im2col), adding them
 back (col2im), pooling, batch norm, ReLU, the Adam update, and a column-free convolution
 for first layers with few channels (`conv2d_direct`, CPU only). Written as plain loops
-over pixels, compiled by numba and
-run in parallel (``prange``) over independent pieces of work, so no two threads ever
-write the same element. ``cache=True`` stores the machine code next to this file: the
+over pixels, compiled by numba and run in parallel (``prange``) over independent pieces
+of work, so no two threads ever write the same element. ``cache=True`` stores the machine code next to this file: the
 compile cost (a few seconds per kernel and dtype) is paid once per machine.
 
 This module is imported on the first kernel call, never by ``import tinycnn`` (importing
@@ -22,9 +21,10 @@ near its measured crossover. ``NUMBA_NUM_THREADS`` caps the threads. Kernels are
 compiled twice (`kernel`): with ``prange`` spread over threads, and as a plain loop for
 the one-thread case, which skips the parallel region's start-up (4 us of a 15 us im2col
 of one image). All kernels release the GIL (``nogil``), so that `for_each`'s threads can
-run them side by side. (3) The allocator keeps freed memory (`_keep_freed_memory`). (4) Convolutions and linear layers use the cores
-by running independent pieces side by side (`for_each`, `matmul`), each on one BLAS
-thread: OpenBLAS gained little from a second thread on a chunk's small product.
+run them side by side. (3) The allocator keeps freed memory (`_keep_freed_memory`).
+(4) Convolutions and linear layers use the cores by running independent pieces side by
+side (`for_each`, `matmul`), each on one BLAS thread: OpenBLAS gained little from a
+second thread on a chunk's small product.
 """
 
 from __future__ import annotations
@@ -505,8 +505,9 @@ def _conv_direct(xp, w, b, out):  # pragma: no cover - numba
 def conv2d_direct(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilation: Pair,
                   out_size: Pair) -> np.ndarray | None:
     """conv2d(x, w, b) computed without columns, for layers where that is faster (see
-    `DIRECT_MAX_OUT`); None, doing nothing, for any other layer (the caller then uses
-    im2col). x: (N, C, H, W), w: (O, C, KH, KW) (one group), b: (O,) or None."""
+    `DIRECT_MAX_OUT`); None, doing nothing, for any other layer, grouped ones included
+    (the caller then uses im2col). x: (N, C, H, W), w: (O, C/groups, KH, KW), b: (O,) or
+    None."""
     o, c, kh, kw = w.shape
     if (stride != (1, 1) or dilation != (1, 1) or o > DIRECT_MAX_OUT
             or c * kh * kw > DIRECT_MAX_TAPS or c != x.shape[1]):
