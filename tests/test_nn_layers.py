@@ -13,6 +13,7 @@ import torch
 import tinycnn
 import tinycnn.nn as nn
 from tinycnn.functional import conv as conv_module
+from tinycnn.kernels.cpu import conv as cpu_conv
 
 RTOL, ATOL = 1e-5, 1e-6
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")
@@ -275,8 +276,7 @@ def test_frozen_conv_gets_no_weight_gradient_and_skips_the_work(monkeypatch):
     monkeypatch.setattr(conv_module.Conv2d, "backward", staticmethod(spy))
     # the whole batch in one chunk (with several cores it would be split, and the
     # columns below would be built a chunk at a time)
-    monkeypatch.setattr(conv_module, "_chunk_runner",
-                        lambda x: ((lambda fn, items: [fn(i) for i in items]), 1))
+    monkeypatch.setattr(cpu_conv, "max_threads", lambda: 1)
     peaks = {}
     for frozen in (False, True):
         model = _two_convs(frozen)

@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from tinycnn.machine import cpu_name
+from tinycnn.kernels.cpu.machine import cpu_name
 
 GENERATED = "generated"  # --data-root value that asks for generated data
 
