@@ -43,51 +43,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from .. import kernels
 from ..autograd import Function
+from ..checks import check_image_batch, check_int, check_tensor, pair
 from ..tensor import Tensor
 
 Pair = tuple[int, int]
-
-# --- argument checking shared with pooling ---------------------------------------------------
-
-
-def is_int(v: Any) -> bool:
-    """True for Python and NumPy integers (not bools, not floats)."""
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def pair(value: Any, name: str, fn: str, minimum: int = 0) -> Pair:
-    """``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``; ints >= ``minimum`` or a clear error."""
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or not all(is_int(v) for v in items):
-        raise TypeError(f"{fn}: {name} must be an int or a pair of ints, got {value!r}")
-    if any(v < minimum for v in items):
-        what = "non-negative" if minimum == 0 else f">= {minimum}"
-        raise ValueError(f"{fn}: {name} must be {what}, got {value!r}")
-    return (int(items[0]), int(items[1]))
-
-
-def check_tensor(x: Any, name: str, fn: str) -> Tensor:
-    """``x`` itself if it is a Tensor, else a TypeError naming ``fn`` and ``name``."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}: {name} must be a Tensor, got {type(x).__name__} "
-                        "(wrap arrays with tinycnn.tensor(...))")
-    return x
-
-
-def check_image_batch(x: Any, fn: str, name: str = "input") -> Tensor:
-    """A floating (N, C, H, W) tensor; a (C, H, W) image gets a batch of one."""
-    check_tensor(x, name, fn)
-    if x.ndim not in (3, 4):
-        raise ValueError(f"{fn}: expected {name} of rank 4 (N, C, H, W) or 3 (C, H, W), "
-                         f"got shape {x.shape}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{fn}: expected a floating point {name}, got dtype {x.dtype}")
-    return x if x.ndim == 4 else x.reshape((1,) + x.shape)
-
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
     """Output length of a convolution along one axis: ``(size + pads - d*(k-1) - 1)//s + 1``."""
@@ -202,8 +163,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
                          f"{weight.shape}")
     if weight.dtype != x.dtype:
         raise TypeError(f"{fn}: input dtype {x.dtype} and weight dtype {weight.dtype} differ")
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"{fn}: groups must be a positive int, got {groups!r}")
+    check_int(groups, "groups", fn, minimum=1)
     o, cg, kh, kw = weight.shape
     c = x.shape[1]
     if cg * groups != c:

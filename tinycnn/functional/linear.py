@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .. import kernels
 from ..autograd import Function
+from ..checks import check_tensor
 from ..tensor import Tensor
-from .conv import check_tensor
 
 
 class Linear(Function):
