@@ -84,9 +84,7 @@ def _zero_padded(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation
 
 def im2col(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
            out_size: Pair) -> np.ndarray:
-    # Copying the input into a zero-padded array first costs one small pass, and lets the
-    # copy loop run without bounds tests: measured 1.2-2.5x faster over the zoo's layers
-    # (most for small images, whose short rows made the tests dominate).
+    # a zero-padded copy first: one small pass, and a copy loop without bounds tests
     n, c = x.shape[:2]
     cols = np.empty((c * kh * kw, n * out_size[0] * out_size[1]), dtype=x.dtype)
     xp = _zero_padded(x, kh, kw, stride, padding, dilation, out_size)
@@ -109,13 +107,8 @@ def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: P
 
 
 # --- im2col / col2im with the batch innermost, for tiny images -----------------------------
-# On a 4x4 image every row of columns is made of 4-pixel pieces, and the copy loop spends
-# its time starting and ending them. With the images of a chunk side by side in the
-# innermost axis (the input transposed to (C, H, W, N) first), each piece is N values
-# long: im2col 2.3-2.7x faster for report 004's 3x3 layers on 4x4 images (chunks of 32,
-# the transpose included), the whole layer ~10% (192->192: 4.4-4.5 -> 3.9-4.0 ms forward),
-# a reduced AlexNet step ~5%. On 8x8 images im2col gained 1.4x, but reordering the
-# product and the gradient cost as much (48->128 5x5 layer: 8.3-8.8 vs 7.9-8.2 ms).
+# On a 4x4 image each row of columns is made of 4-pixel pieces; with the batch innermost
+# (input transposed to (C, H, W, N)) each piece is N values long.
 TINY_IMAGE = 16  # output pixels per image (4 x 4) up to which convolutions use this layout
 
 
@@ -181,13 +174,9 @@ def col2im_batch_inner(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair
 
 
 # --- direct convolution for layers with few channels ---------------------------------------
-# A first layer such as DeDiosNet 2's 3->8 5x5 has few output channels, so its im2col
-# product does two multiply-adds per column value and is limited by writing and reading
-# the columns (75 x 65536 floats for a batch of 64). Computed directly from the padded
-# input, without columns, it ran 1.7-1.9x faster (DeDiosNet 2's 3->8 and LeNet-5's 1->6
-# layers). It loses once there are more channels to share each column (3->64: 1.2x
-# slower) and with strides (the input is then read with gaps and does not vectorize:
-# 5x slower for report 004's stride-2 layer).
+# With few output channels the GEMM does two multiply-adds per column value and is bound
+# by the columns: computing from the padded input is faster, but not with many channels
+# or strides (the limits below).
 DIRECT_MAX_OUT = 16  # output channels
 DIRECT_MAX_TAPS = 100  # input channels x kernel height x kernel width
 

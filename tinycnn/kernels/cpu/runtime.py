@@ -32,11 +32,8 @@ from .machine import cpu_times
 
 Pair = tuple[int, int]
 
-# Work (elements x the kernel's cost per element, see `Kernel`) from which a second
-# thread pays for waking it: a parallel region costs 40-70 us here. Measured crossovers
-# (serial vs 2 threads): ReLU ~1.5 M elements, 2x2 max-pool ~0.6 M, batch-norm
-# statistics and forward ~0.5 M, batch-norm backward ~0.2 M, im2col ~0.4 M columns; the
-# costs below put each kernel's threshold near its crossover.
+# work (elements x the kernel's cost, see `Kernel`) from which a second thread pays for
+# waking it (crossovers per kernel: docs/performance.md)
 PARALLEL_MIN_WORK = 1 << 20
 _MAX_THREADS = numba.config.NUMBA_NUM_THREADS  # NUMBA_NUM_THREADS caps it
 _local = threading.local()  # `for_each`'s workers; numba's thread count per thread
@@ -46,12 +43,7 @@ _load = {"checked": -10.0, "busy": False}
 def _machine_busy() -> bool:
     """True when other processes keep more than half a core busy (measured over the last
     second from /proc/stat, minus this process's own CPU time); then kernels and BLAS
-    run on one thread.
-
-    A parallel region (a numba kernel, an OpenBLAS matrix product) waits for all of its
-    threads, and on an oversubscribed machine one of them may wait a whole scheduler
-    time slice. Measured here under load: a 0.1 ms kernel took 8 ms on two threads, and
-    LeNet-5 trained 12x slower with OpenBLAS on two threads than on one.
+    run on one thread, since a parallel region waits for its slowest thread.
     ``TINYCNN_ADAPT_THREADS=0`` turns this off (threads stay as configured).
     """
     now = time.monotonic()
@@ -120,14 +112,10 @@ def configure() -> None:
 
 
 def _keep_freed_memory() -> None:
-    """Let glibc reuse freed arrays instead of returning them to the OS at every free.
-
-    A training step allocates and frees the same large arrays (columns, activations,
-    gradients) again and again. By default glibc maps every array above 128 KiB fresh
-    from the OS and unmaps it on free, so each step pays page faults and page zeroing
-    on megabytes of memory: measured here, that was ~40% of a LeNet-5 step. Keeping
-    arrays up to 32 MiB on the heap (and not trimming it) removes that cost; the price
-    is that the process keeps its peak memory. ``TINYCNN_MALLOC_TUNING=0`` opts out.
+    """Let glibc reuse freed arrays (up to 32 MiB) instead of returning them to the OS at
+    every free: a training step frees and reallocates the same large arrays, and fresh
+    pages cost faults and zeroing. The process keeps its peak memory;
+    ``TINYCNN_MALLOC_TUNING=0`` opts out.
     """
     if os.environ.get("TINYCNN_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
         return
@@ -207,13 +195,12 @@ def _mark_worker() -> None:
 def for_each(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     """``[fn(item) for item in items]``, the items spread over the cores.
 
-    For the chunks of a convolution (im2col + matrix product per chunk). Measured here,
-    OpenBLAS hardly speeds up a chunk's small product with a second thread, and numba's
-    kernels on chunks this size run on one thread (`PARALLEL_MIN_WORK`); running whole
-    chunks side by side, each on one core (one BLAS thread, one numba thread), does use
-    both. NumPy, OpenBLAS and numba release the GIL, so Python threads suffice. Every
-    item is computed by one thread in the usual order, so the results do not depend on
-    the number of threads; ``fn`` must only write what belongs to its item.
+    For the chunks of a convolution (im2col + matrix product per chunk): whole chunks
+    side by side, each on one core (one BLAS thread, one numba thread), use the cores
+    better than threading each small product. NumPy, OpenBLAS and numba release the GIL,
+    so Python threads suffice. Every item is computed by one thread in the usual order,
+    so the results do not depend on the number of threads; ``fn`` must only write what
+    belongs to its item.
     """
     if not _configured:
         configure()
@@ -225,13 +212,10 @@ def for_each(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
         _pool = ThreadPoolExecutor(max(1, _MAX_THREADS - 1), "tinycnn-chunks",
                                    initializer=_mark_worker)
         _pool_pid = os.getpid()
-    # One BLAS thread from now on (until `_machine_busy` resets it), not only for these
-    # chunks: after each product OpenBLAS's extra threads spin for a while, waiting for
-    # more work, and took a core from the chunk threads (SimpleCNN training 1.3x slower
-    # when BLAS went back to two threads between the convolutions).
+    # one BLAS thread from now on, not only for these chunks: OpenBLAS's idle threads spin
+    # after each product and would take a core from the chunk threads
     _set_blas_threads(1)
-    # one task per thread, each a contiguous run of items (a task per item cost more in
-    # hand-overs than DeDiosNet 2's small chunks take); the calling thread does the first
+    # one task per thread, a contiguous run of items each; the calling thread does the first
     bounds = [len(items) * t // threads for t in range(threads + 1)]
     runs = [items[lo:hi] for lo, hi in zip(bounds, bounds[1:])]
     others = [_pool.submit(_each, fn, run) for run in runs[1:]]
