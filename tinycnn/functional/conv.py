@@ -31,7 +31,7 @@ Rows are laid out channel-major (row ``(c*KH + ki)*KW + kj``), so each row of co
 one long contiguous copy, and the rows of one group (``groups > 1``) are a contiguous
 block: a grouped convolution is a batch of ``groups`` smaller matrix products.
 
-The arrays work is `tinycnn.kernels.conv2d_forward` / ``conv2d_backward``: read
+The array work is `tinycnn.kernels.conv2d_forward` / ``conv2d_backward``: read
 `tinycnn.kernels.reference.conv2d_forward` (im2col, one matrix product) for the algorithm
 as written above; the CPU runs a faster arrangement of the same products
 (`tinycnn.kernels.cpu.conv`). This module checks the arguments and records the graph.
@@ -49,6 +49,7 @@ from ..checks import check_image_batch, check_int, check_tensor, pair
 from ..tensor import Tensor
 
 Pair = tuple[int, int]
+
 
 def conv_output_size(size: int, kernel: int, stride: int, pad_total: int, dilation: int) -> int:
     """Output length of a convolution along one axis: ``(size + pads - d*(k-1) - 1)//s + 1``."""

@@ -293,10 +293,13 @@ def conv2d_forward(x: Any, w: Any, b: Any, g: Any, im2col: Any = im2col) -> Any:
     # one product per group: (G, O/G, K) @ (G, K, N*oh*ow), K = C/G*kh*kw
     wg = w.reshape(groups, o // groups, -1)
     y = wg @ cols.reshape(groups, wg.shape[2], -1)           # (G, O/G, N*oh*ow)
-    y = y.reshape(o, n, *g.out_size).transpose(1, 0, 2, 3)   # (N, O, oh, ow)
-    if b is not None:
-        y = y + b[:, None, None]
-    return xp.ascontiguousarray(y)
+    y = y.reshape(o, n, *g.out_size).transpose(1, 0, 2, 3)   # (N, O, oh, ow), a view
+    out = xp.empty(y.shape, dtype=y.dtype)
+    if b is None:
+        out[...] = y
+    else:  # the bias is added while copying into place: one pass, not two
+        xp.add(y, b[:, None, None], out=out)
+    return out
 
 
 def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: Any, needs: tuple,
