@@ -287,3 +287,21 @@ def test_importing_the_cpu_kernels_configures_nothing():
             "import numpy as np, tinycnn.kernels as k; k.relu_forward(np.ones(3)); "
             "assert os.environ['OMP_WAIT_POLICY'] == 'PASSIVE' and runtime._configured")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_profiler_times_every_kind_of_kernel():
+    """The profiler sees the kernels called through `tinycnn.kernels` and those a backend
+    calls itself (the CPU convolution's im2col), the fused Adam update and matmul too."""
+    from tinycnn import nn, optim
+    from tinycnn.profiler import Profiler
+
+    model = nn.Sequential(nn.Conv2d(3, 20, 3), nn.Flatten(), nn.Linear(20 * 8 * 8, 5))
+    opt = optim.Adam(model.parameters())
+    prof = Profiler()
+    with prof:
+        model(tinycnn.randn(2, 3, 10, 10, requires_grad=True)).sum().backward()
+        opt.step()
+    for name in ("conv2d_forward", "conv2d_backward", "im2col", "col2im", "matmul",
+                 "adam_update"):
+        assert prof.calls.get(name, 0) >= 1, name
+    assert prof.calls["conv2d_forward"] == 1  # timed once, not once per layer of dispatch
