@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from tinycnn.machine import cpu_times
+from tinycnn.kernels.cpu.machine import cpu_times
 
 
 def blas_name() -> str:

@@ -4,14 +4,12 @@ The tinycnn nets come from `tinycnn.models`. Their PyTorch twins are made by
 `to_torch`, which rebuilds a tinycnn model layer by layer from the layers' own
 settings (the layers share PyTorch's names and arguments), so the two can never drift
 apart; ResNet-18, whose forward is not a plain chain, comes from the test suite's
-torchvision-identical definition (tests/torch_reference.py).
+torchvision-identical definition (`benchmarks.torch_reference`).
 """
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 
@@ -45,16 +43,10 @@ def build_tinycnn(spec: NetSpec) -> Any:
 def build_torch(spec: NetSpec) -> Any:
     """The PyTorch twin of ``build_tinycnn(spec)`` (same layers, same parameter count)."""
     if spec.model == "resnet18":
-        return _torch_reference().resnet18(num_classes=spec.classes)
+        from .torch_reference import resnet18  # noqa: PLC0415  (torch only when asked)
+
+        return resnet18(num_classes=spec.classes)
     return to_torch(build_tinycnn(spec))
-
-
-def _torch_reference() -> Any:
-    path = Path(__file__).resolve().parents[1] / "tests" / "torch_reference.py"
-    module_spec = importlib.util.spec_from_file_location("torch_reference", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
 
 
 def to_torch(m: Any) -> Any:

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from tinycnn.machine import cpu_name
+from tinycnn.kernels.cpu.machine import cpu_name
 
 from . import measure
 from .nets import NETS

@@ -23,8 +23,8 @@ from .nets import NETS, NetSpec, build_tinycnn, build_torch
 CATEGORIES = (
     ("im2col", ("im2col",)),
     ("col2im", ("col2im",)),
-    ("conv fwd (GEMM)", ("Conv2d.forward",)),
-    ("conv bwd (GEMM)", ("Conv2d.backward",)),
+    ("conv fwd (GEMM)", ("Conv2d.forward", "conv2d_forward")),
+    ("conv bwd (GEMM)", ("Conv2d.backward", "conv2d_backward")),
     ("pooling", ("pool",)),
     ("BN", ("BatchNorm",)),
     ("linear", ("Linear.",)),

@@ -16,8 +16,8 @@ from helpers import check_op
 
 import tinycnn
 import tinycnn.functional as F
-from tinycnn.functional import conv as conv_module
-from tinycnn.kernels import cpu
+from tinycnn.kernels.cpu import conv as cpu_conv
+from tinycnn.kernels.cpu import runtime
 
 # (input shape, weight shape, keyword arguments)
 CASES = [
@@ -42,15 +42,15 @@ CASES = [
 @pytest.fixture(params=["columns", "batch_inner", "direct"])
 def conv_path(request, monkeypatch):
     """Each test three times on the CPU: im2col + GEMM with the usual (image, pixel)
-    column order; with the (pixel, image) order of tiny images (`cpu.TINY_IMAGE`) for
-    every size; and the forward through the direct kernel (`cpu.conv2d_direct`) for every
+    column order; with the (pixel, image) order of tiny images (`cpu_conv.TINY_IMAGE`) for
+    every size; and the forward through the direct kernel (`cpu_conv.conv2d_direct`) for every
     layer whose stride, dilation and groups it takes, whatever the channel counts."""
-    monkeypatch.setattr(cpu, "TINY_IMAGE", 0 if request.param == "columns" else 10**9)
+    monkeypatch.setattr(cpu_conv, "TINY_IMAGE", 0 if request.param == "columns" else 10**9)
     if request.param == "direct":
-        monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 10**9)
-        monkeypatch.setattr(cpu, "DIRECT_MAX_TAPS", 10**9)
+        monkeypatch.setattr(cpu_conv, "DIRECT_MAX_OUT", 10**9)
+        monkeypatch.setattr(cpu_conv, "DIRECT_MAX_TAPS", 10**9)
     else:
-        monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 0)
+        monkeypatch.setattr(cpu_conv, "DIRECT_MAX_OUT", 0)
     return request.param
 
 
@@ -84,8 +84,8 @@ def test_conv2d_gradcheck(kw, conv_path):
 def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
     """Small chunks: one image per chunk, or chunks of one or two images (the layer has
     few output channels, so SMALL_CHUNK_BYTES sets its chunks)."""
-    monkeypatch.setattr(conv_module, "SMALL_CHUNK_BYTES", chunk_bytes)
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 2**30)  # must not be the one used
+    monkeypatch.setattr(cpu_conv, "SMALL_CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(cpu_conv, "CHUNK_BYTES", 2**30)  # must not be the one used
     check_op([(5, 4, 6, 6), (6, 2, 3, 3), (6,)],
              lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2),
              lambda x, w, b: TF.conv2d(x, w, b, padding=1, groups=2), atol=1e-5)
@@ -95,17 +95,17 @@ def test_conv2d_in_chunks_of_images(monkeypatch, chunk_bytes):
 def test_conv2d_chunks_side_by_side(monkeypatch, threads):
     """The chunks run on `threads` threads at once (forced: the real count depends on the
     machine and its load) and give PyTorch's results; every thread did some chunks."""
-    monkeypatch.setattr(cpu, "parallel_chunks", lambda: threads)
-    monkeypatch.setattr(cpu, "DIRECT_MAX_OUT", 0)  # the forward pass in chunks too
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)  # one image per chunk
+    monkeypatch.setattr(runtime, "parallel_chunks", lambda: threads)
+    monkeypatch.setattr(cpu_conv, "DIRECT_MAX_OUT", 0)  # the forward pass in chunks too
+    monkeypatch.setattr(cpu_conv, "CHUNK_BYTES", 1)  # one image per chunk
     names = set()
-    columns = conv_module._columns
+    columns = cpu_conv._columns
 
     def recording_columns(*args):
         names.add(threading.current_thread().name)
         return columns(*args)
 
-    monkeypatch.setattr(conv_module, "_columns", recording_columns)
+    monkeypatch.setattr(cpu_conv, "_columns", recording_columns)
     check_op([(5, 4, 6, 6), (16, 4, 3, 3), (16,)],
              lambda x, w, b: F.conv2d(x, w, b, padding=1),
              lambda x, w, b: TF.conv2d(x, w, b, padding=1), atol=1e-5)
@@ -121,7 +121,7 @@ def test_conv2d_chunks_side_by_side(monkeypatch, threads):
     ({"w": (8, 4, 3, 3), "groups": 2}, False),        # grouped
 ])
 def test_direct_convolution_takes_the_first_layers(monkeypatch, layer, direct):
-    """Forward without columns exactly for the layers `cpu.conv2d_direct` is meant for
+    """Forward without columns exactly for the layers `cpu_conv.conv2d_direct` is meant for
     (they gave the same results as PyTorch above); the backward pass still uses columns."""
     calls = []
 
@@ -129,7 +129,7 @@ def test_direct_convolution_takes_the_first_layers(monkeypatch, layer, direct):
         return lambda *a: calls.append(1) or f(*a)
 
     for name in ("im2col", "im2col_batch_inner"):
-        monkeypatch.setattr(cpu, name, spy(getattr(cpu, name)))
+        monkeypatch.setattr(cpu_conv, name, spy(getattr(cpu_conv, name)))
     kw = {k: v for k, v in layer.items() if k != "w"}
     x = tinycnn.randn(2, layer["w"][1] * kw.get("groups", 1), 12, 12)
     with tinycnn.no_grad():
@@ -144,16 +144,16 @@ def test_direct_convolution_takes_the_first_layers(monkeypatch, layer, direct):
 def test_conv2d_chunks_are_balanced(monkeypatch, threads, n):
     """The batch is cut into near-equal chunks, a multiple of the core count of them
     (unless there are fewer images), each at most the byte budget (or one image)."""
-    monkeypatch.setattr(conv_module, "_chunk_runner", lambda x: (None, threads))
+    monkeypatch.setattr(cpu_conv, "max_threads", lambda: threads)
     x = np.zeros((n, 3, 8, 8), np.float32)
     per_image = 27 * 8 * 8 * 4
-    parts = conv_module._chunks(x, 27, (8, 8), 4)  # 4 channels: SMALL_CHUNK_BYTES
+    parts = cpu_conv._chunks(n, x.itemsize, 27, (8, 8), 4)  # 4 channels: SMALL_CHUNK_BYTES
     sizes = [p.stop - p.start for p in parts]
     assert sum(sizes) == n and parts[0].start == 0
     assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
     assert max(sizes) - min(sizes) <= 1
     assert len(parts) % threads == 0 or len(parts) == n
-    budget_images = conv_module.SMALL_CHUNK_BYTES // per_image
+    budget_images = cpu_conv.SMALL_CHUNK_BYTES // per_image
     assert max(sizes) <= max(1, budget_images)
 
 
@@ -164,7 +164,8 @@ def test_frozen_weight_and_first_layer_skip_work(monkeypatch):
     def no_col2im(*args, **kwargs):
         raise AssertionError("col2im must not run when the input needs no gradient")
 
-    monkeypatch.setattr(tinycnn.kernels, "col2im", no_col2im)
+    monkeypatch.setattr(cpu_conv, "col2im", no_col2im)
+    monkeypatch.setattr(cpu_conv, "col2im_batch_inner", no_col2im)
     F.conv2d(x, w, padding=1).sum().backward()
     assert w.grad is not None and x.grad is None
 

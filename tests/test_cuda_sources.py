@@ -464,3 +464,11 @@ def test_batchnorm_and_adam_bodies_match_reference(cuda_module, on_host):
                                    rtol=1e-12)
         if amsgrad:
             np.testing.assert_allclose(vmax, denom, rtol=1e-14)
+
+
+def test_cuda_module_implements_the_whole_kernel_table(cuda_module):
+    """Every kernel of `tinycnn.kernels.KERNELS` exists in the CUDA module too."""
+    from tinycnn import kernels
+
+    missing = [k for k in kernels.KERNELS if not callable(getattr(cuda_module, k, None))]
+    assert not missing

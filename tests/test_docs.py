@@ -35,7 +35,7 @@ from conftest import SHARED_DATA
 ROOT = Path(__file__).resolve().parents[1]
 # docs/performance.md and docs/reproductions.md are still being written by their owners.
 DOCS = ["README.md", "docs/design.md", "docs/autograd.md", "docs/training.md", "docs/data.md",
-        "docs/transfer.md", "docs/porting.md"]
+        "docs/transfer.md", "docs/porting.md", "docs/convolution.md"]
 TIMEOUT_S = 60  # per file; all files together take a few seconds
 
 _FENCE = re.compile(r"^```(\S*)\s*(.*)$")

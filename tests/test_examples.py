@@ -1,5 +1,5 @@
-"""The report reproductions (examples/report_*.py): every script's --quick mode end to end,
-and the shared plumbing in tinycnn.experiments.
+"""The report reproductions (examples/reports/report_*.py): every script's --quick mode end
+to end, and their shared plumbing in examples/reports/harness.py.
 
 Each script runs as a subprocess, as a user runs it, on a few hundred real images when
 ../shared/data exists and on generated look-alike data otherwise. The quick runs check
@@ -20,11 +20,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinycnn import experiments as ex
 from tinycnn.train import History
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "examples"
+EXAMPLES = ROOT / "examples" / "reports"
+sys.path.insert(0, str(EXAMPLES))
+import harness as ex  # noqa: E402
 
 # script -> (sections, figures every quick run must write)
 SCRIPTS = {
@@ -71,7 +72,7 @@ def data_cache(tmp_path_factory) -> Path:
 
 
 def run_script(script: str, out: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, TINYCNN_DATA_CACHE=str(cache), MPLBACKEND="Agg",
+    env = dict(os.environ, TINYCNN_DATA_CACHE=str(cache), MPLBACKEND="Agg", PYTHONPATH=str(ROOT),
                # one thread per process: OpenMP pools busy-wait on 2 shared cores
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     cmd = [sys.executable, str(EXAMPLES / script), "--quick", "--no-progress", "--out", str(out),

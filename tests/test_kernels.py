@@ -1,4 +1,4 @@
-"""The numba kernels (kernels/cpu.py) against the plain-NumPy reference (kernels/reference.py).
+"""The numba kernels (kernels/cpu/) against the plain-NumPy reference (kernels/reference.py).
 
 Random geometries (hypothesis): sizes, kernels, strides 1-3, paddings 0-2, dilations,
 asymmetric output sizes; float32 and float64. im2col and max pooling must agree
@@ -22,6 +22,8 @@ from tinycnn import kernels
 from tinycnn.functional.conv import conv_output_size
 from tinycnn.functional.pooling import pool_output_size
 from tinycnn.kernels import cpu, reference
+from tinycnn.kernels.cpu import conv as cpu_conv
+from tinycnn.kernels.cpu import runtime
 
 DTYPES = st.sampled_from([np.float32, np.float64])
 
@@ -117,11 +119,11 @@ def test_batch_inner_columns_are_the_reference_columns_reordered(args):
     n, (oh, ow) = x.shape[0], args[-1]
     ref = reference.im2col(x, *args)
     reorder = ref.reshape(-1, n, oh * ow).transpose(0, 2, 1).reshape(ref.shape)
-    cols = cpu.im2col_batch_inner(x, *args)
+    cols = cpu_conv.im2col_batch_inner(x, *args)
     np.testing.assert_array_equal(cols, reorder)
     g = _rand(cols.shape, np.float64)
     back = g.reshape(-1, oh * ow, n).transpose(0, 2, 1).reshape(g.shape)
-    np.testing.assert_allclose(cpu.col2im_batch_inner(g, x.shape, *args),
+    np.testing.assert_allclose(cpu_conv.col2im_batch_inner(g, x.shape, *args),
                                reference.col2im(back, x.shape, *args), rtol=1e-12)
 
 
@@ -172,8 +174,8 @@ def test_import_tinycnn_does_not_import_numba():
 @pytest.mark.parametrize("busy", [False, True])
 def test_threaded_kernels_give_identical_results(monkeypatch, busy):
     """Every output element is written by one thread: 1 or N threads, the same bits."""
-    monkeypatch.setattr(cpu, "PARALLEL_MIN_WORK", 0)
-    monkeypatch.setattr(cpu, "_machine_busy", lambda: busy)
+    monkeypatch.setattr(runtime, "PARALLEL_MIN_WORK", 0)
+    monkeypatch.setattr(runtime, "_machine_busy", lambda: busy)
     x = _rand((4, 3, 9, 9), np.float32)
     args = (3, 3, (2, 1), (1, 1), (1, 1), (5, 9))
     cols = cpu.im2col(x, *args)
@@ -188,38 +190,38 @@ def test_threaded_kernels_give_identical_results(monkeypatch, busy):
 def test_run_picks_threads_by_work_and_cost(monkeypatch):
     """`_run`: the serial twin below PARALLEL_MIN_WORK (elements x cost), the parallel
     version above it; a kernel without a twin runs its parallel version on one thread."""
-    monkeypatch.setattr(cpu, "_machine_busy", lambda: False)
+    monkeypatch.setattr(runtime, "_machine_busy", lambda: False)
     calls = []
 
     def fake(kind):
-        return lambda *args: calls.append((kind, cpu.numba.get_num_threads()))
+        return lambda *args: calls.append((kind, runtime.numba.get_num_threads()))
 
-    loop = cpu.Kernel.__new__(cpu.Kernel)
+    loop = runtime.Kernel.__new__(runtime.Kernel)
     loop.cost, loop.serial, loop.parallel = 4, fake("serial"), fake("parallel")
-    limit = cpu.PARALLEL_MIN_WORK
-    cpu._run(loop, limit // 4 - 1)
-    cpu._run(loop, limit // 4)
+    limit = runtime.PARALLEL_MIN_WORK
+    runtime._run(loop, limit // 4 - 1)
+    runtime._run(loop, limit // 4)
     loop.serial = None
-    cpu._run(loop, 1)
-    cpu._run(loop, limit)
+    runtime._run(loop, 1)
+    runtime._run(loop, limit)
     assert [c[0] for c in calls] == ["serial", "parallel", "parallel", "parallel"]
     assert calls[2][1] == 1 and calls[3][1] == cpu.max_threads()
 
 
 def test_load_sampling_reads_proc_stat():
-    sample = cpu._cpu_sample()
+    sample = runtime._cpu_sample()
     if sample is not None:  # Linux
         total, busy, own = sample
         assert total >= busy >= 0 and own > 0
-    assert cpu._machine_busy() in (True, False)
+    assert runtime._machine_busy() in (True, False)
 
 
 @pytest.mark.parametrize("shape", [(9, 5, 4), (3, 5, 11)])  # split by rows / by columns
 def test_cpu_matmul_split_over_threads(monkeypatch, shape):
     """Forced onto 2 threads (the real count depends on the load), the pieces of the
     product land in the right place, for a transposed (strided) operand too."""
-    monkeypatch.setattr(cpu, "parallel_chunks", lambda: 2)
-    monkeypatch.setattr(cpu, "PARALLEL_MIN_PRODUCT", 0)
+    monkeypatch.setattr(runtime, "parallel_chunks", lambda: 2)
+    monkeypatch.setattr(runtime, "PARALLEL_MIN_PRODUCT", 0)
     m, k, n = shape
     gen = np.random.default_rng(0)
     a = gen.standard_normal((m, k), dtype=np.float32)
@@ -235,3 +237,71 @@ def test_cpu_matmul_split_over_threads(monkeypatch, shape):
                                rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(w.grad.numpy(), np.broadcast_to(
         x.numpy().reshape(-1, k).sum(0), (n, k)), rtol=1e-5, atol=1e-5)
+
+
+def _conv_case(groups=2):
+    x = _rand((3, 4, 7, 6), np.float64)
+    w = _rand((6, 4 // groups, 3, 2), np.float64, seed=1)
+    b = _rand((6,), np.float64, seed=2)
+    g = kernels.ConvGeometry(3, 2, (2, 1), (1, 0), (1, 2), (4, 4), groups)
+    return x, w, b, g
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_cpu_convolution_equals_the_reference(groups):
+    """The CPU fast path (chunks, layouts, direct convolution) computes the reference's
+    im2col + GEMM + col2im, forward and backward."""
+    x, w, b, g = _conv_case(groups)
+    y = cpu.conv2d_forward(x, w, b, g)
+    np.testing.assert_allclose(y, reference.conv2d_forward(x, w, b, g), rtol=1e-12)
+    gy = _rand(y.shape, np.float64, seed=3)
+    ours = cpu.conv2d_backward(gy, x, w, x.shape, g, (True, True, True))
+    want = reference.conv2d_backward(gy, x, w, x.shape, g, (True, True, True))
+    for a, r in zip(ours, want):
+        np.testing.assert_allclose(a, r, rtol=1e-12, atol=1e-12)
+    torch_y = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(w),
+                                         torch.from_numpy(b), stride=(2, 1), padding=(1, 0),
+                                         dilation=(1, 2), groups=groups)
+    np.testing.assert_allclose(y, torch_y.numpy(), rtol=1e-10, atol=1e-12)
+    skipped = reference.conv2d_backward(gy, None, w, x.shape, g, (True, False, False))
+    assert skipped[1] is None and skipped[2] is None
+
+
+def test_every_backend_implements_the_whole_kernel_table():
+    """`tinycnn.kernels.KERNELS` is the contract: reference and CPU define every kernel
+    (tests/test_cuda_sources.py checks the CUDA module), and the dispatchers exist."""
+    for module in (reference, cpu, kernels):
+        missing = [k for k in kernels.KERNELS if not callable(getattr(module, k, None))]
+        assert not missing, (module.__name__, missing)
+    from tinycnn.profiler import KERNELS
+
+    assert set(KERNELS) == set(kernels.KERNELS)
+
+
+def test_importing_the_cpu_kernels_configures_nothing():
+    """No import-time side effects: the OpenMP wait policy and the allocator are set by
+    `runtime.configure`, on the first kernel run."""
+    code = ("import os; os.environ.pop('OMP_WAIT_POLICY', None); "
+            "from tinycnn.kernels.cpu import runtime; "
+            "assert 'OMP_WAIT_POLICY' not in os.environ and not runtime._configured; "
+            "import numpy as np, tinycnn.kernels as k; k.relu_forward(np.ones(3)); "
+            "assert os.environ['OMP_WAIT_POLICY'] == 'PASSIVE' and runtime._configured")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_profiler_times_every_kind_of_kernel():
+    """The profiler sees the kernels called through `tinycnn.kernels` and those a backend
+    calls itself (the CPU convolution's im2col), the fused Adam update and matmul too."""
+    from tinycnn import nn, optim
+    from tinycnn.profiler import Profiler
+
+    model = nn.Sequential(nn.Conv2d(3, 20, 3), nn.Flatten(), nn.Linear(20 * 8 * 8, 5))
+    opt = optim.Adam(model.parameters())
+    prof = Profiler()
+    with prof:
+        model(tinycnn.randn(2, 3, 10, 10, requires_grad=True)).sum().backward()
+        opt.step()
+    for name in ("conv2d_forward", "conv2d_backward", "im2col", "col2im", "matmul",
+                 "adam_update"):
+        assert prof.calls.get(name, 0) >= 1, name
+    assert prof.calls["conv2d_forward"] == 1  # timed once, not once per layer of dispatch

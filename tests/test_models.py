@@ -3,6 +3,7 @@ tables, forward + backward on a batch, the registry, and each model's preprocess
 
 from __future__ import annotations
 
+import re
 import sys
 
 import numpy as np
@@ -152,7 +153,7 @@ def test_registry():
         M.get_model("resnet19")
     for n in names:  # every zoo model cites its source: a report file or torchvision's code
         module_doc = sys.modules[M._REGISTRY[n].__module__].__doc__
-        assert "/work/shared/reports/" in module_doc or "torchvision/models/" in module_doc, n
+        assert re.search(r"[Rr]eports? \d{3}", module_doc) or "torchvision/models/" in module_doc, n
         assert M._REGISTRY[n].__doc__, n
 
 

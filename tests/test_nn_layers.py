@@ -11,8 +11,10 @@ import pytest
 import torch
 
 import tinycnn
+import tinycnn.functional as F
 import tinycnn.nn as nn
 from tinycnn.functional import conv as conv_module
+from tinycnn.kernels.cpu import conv as cpu_conv
 
 RTOL, ATOL = 1e-5, 1e-6
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")
@@ -238,7 +240,6 @@ def test_wrong_channels_name_the_layer():
 @pytest.mark.parametrize("make,match", [
     (lambda: nn.Conv2d(3, 4, 3, groups=2), "in_channels \\(3\\) must be divisible by groups"),
     (lambda: nn.Conv2d(0, 4, 3), "in_channels must be a positive int"),
-    (lambda: nn.Conv2d(3, 4, (3, 3, 3)), "kernel_size must be an int or a pair"),
     (lambda: nn.Conv2d(3, 4, 3, stride=2, padding="same"), "not supported for strided"),
     (lambda: nn.Conv2d(3, 4, 3, padding_mode="reflect"), "padding_mode"),
     (lambda: nn.Linear(-1, 3), "in_features must be a non-negative int"),
@@ -249,6 +250,20 @@ def test_wrong_channels_name_the_layer():
 def test_bad_layer_arguments(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_wrong_argument_types_raise_type_error_in_layers_and_functions():
+    """One error type for one mistake, as in PyTorch: a float stride or a kernel of three
+    numbers is a TypeError, from the layer and from the function alike."""
+    x, w = tinycnn.zeros(1, 3, 8, 8), tinycnn.zeros(4, 3, 3, 3)
+    for make in (lambda: nn.Conv2d(3, 4, 3, stride=1.5), lambda: F.conv2d(x, w, stride=1.5),
+                 lambda: nn.MaxPool2d(2, stride=1.5)(x), lambda: F.max_pool2d(x, 2, 1.5)):
+        with pytest.raises(TypeError, match="stride must be an int or a pair of ints, got 1.5"):
+            make()
+    with pytest.raises(TypeError, match="kernel_size must be an int or a pair"):
+        nn.Conv2d(3, 4, (3, 3, 3))
+    with pytest.raises(ValueError, match="stride must be >= 1, got 0"):
+        nn.Conv2d(3, 4, 3, stride=0)
 
 
 # --- freezing skips work ------------------------------------------------------------------
@@ -275,8 +290,7 @@ def test_frozen_conv_gets_no_weight_gradient_and_skips_the_work(monkeypatch):
     monkeypatch.setattr(conv_module.Conv2d, "backward", staticmethod(spy))
     # the whole batch in one chunk (with several cores it would be split, and the
     # columns below would be built a chunk at a time)
-    monkeypatch.setattr(conv_module, "_chunk_runner",
-                        lambda x: ((lambda fn, items: [fn(i) for i in items]), 1))
+    monkeypatch.setattr(cpu_conv, "max_threads", lambda: 1)
     peaks = {}
     for frozen in (False, True):
         model = _two_convs(frozen)

@@ -211,7 +211,7 @@ def test_interpolate_bad_input():
         F.interpolate(x, size=2, mode="bicubic")
     with pytest.raises(ValueError, match="align_corners can only be set"):
         F.interpolate(x, size=2, align_corners=True)
-    with pytest.raises(ValueError, match="size must be a positive int .* got 2.5"):
+    with pytest.raises(TypeError, match="size must be an int or a pair of ints, got 2.5"):
         F.interpolate(x, size=2.5)
     with pytest.raises(ValueError, match="gives an empty output"):
         F.interpolate(x, scale_factor=0.1)

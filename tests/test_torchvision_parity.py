@@ -1,24 +1,19 @@
 """Importing torchvision weights, proved without downloading any: build each torchvision
-architecture in PyTorch (tests/torch_reference.py: same modules, same state_dict keys),
+architecture in PyTorch (benchmarks/torch_reference.py: same modules, same state_dict keys),
 randomize it (BatchNorm statistics included), export it with the exporter, import the
 .npz into tinycnn, and compare logits and an intermediate feature map on the same batch.
 Inputs are small (the adaptive pools accept any size) to keep the suite fast."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 
 import tinycnn
+from benchmarks import torch_reference as R
 from tinycnn import models as M
 from tinycnn.tools.export_torchvision import export_state_dict
-
-sys.path.insert(0, str(Path(__file__).parent))
-import torch_reference as R  # noqa: E402
 
 # arch, input (N, C, H, W), a named intermediate layer to compare too
 CASES = [

@@ -15,11 +15,9 @@ import pytest
 import torch
 
 import tinycnn
+from benchmarks import torch_reference as R
 from tinycnn import models as M
 from tinycnn.tools import export_torchvision as ex
-
-sys.path.insert(0, str(Path(__file__).parent))
-import torch_reference as R  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

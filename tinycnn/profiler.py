@@ -15,10 +15,11 @@ Inside ``with prof`` the profiler wraps three kinds of calls and times each one:
 * ``Function.apply`` of every op: entry ``"Conv2d.forward"`` (this includes the small
   cost of wrapping arrays in tensors and recording the graph node);
 * every node's backward in the backward walk: ``"Conv2d.backward"``;
-* the array kernels of `tinycnn.kernels` (im2col, col2im, pooling loops): ``"im2col"``.
+* the array kernels of `tinycnn.kernels` (`tinycnn.kernels.KERNELS`: im2col, the
+  convolution's products, pooling loops, ...): ``"im2col"``, ``"conv2d_forward"``.
 
 Times are *exclusive*: the im2col calls inside a convolution are counted under
-``"im2col"`` and subtracted from ``"Conv2d.forward"``, so what remains there is the
+``"im2col"`` and subtracted from ``"conv2d_forward"``, so what remains there is the
 matrix product and its reshapes. ``total`` is the wall time spent inside ``with prof``
 blocks; what no entry claims (``unattributed``) is Python overhead: module calls,
 argument checks, the backward walk's bookkeeping.
@@ -34,9 +35,13 @@ is slower, but its shares say what each op costs).
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
+
+import numpy as np
 
 from . import autograd, cuda, kernels
 
@@ -48,9 +53,16 @@ def _synchronized_clock() -> float:
     return time.perf_counter()
 
 
-KERNELS = ("im2col", "col2im", "maxpool2d_forward", "maxpool2d_backward",
-           "avgpool2d_forward", "avgpool2d_backward", "batchnorm_stats", "batchnorm_forward",
-           "batchnorm_backward", "erf")
+KERNELS = tuple(kernels.KERNELS)  # every kernel of every backend
+
+
+def _kernel_modules() -> list[ModuleType]:
+    """The loaded kernel modules whose functions are called: the backends, and the files
+    their functions live in (the CPU convolution calls its own im2col, for example)."""
+    backends = [kernels.reference, kernels.implementation(np.empty(0))]  # CPU: load it now
+    backends += [sys.modules[m] for m in ("tinycnn.kernels.cuda",) if m in sys.modules]
+    homes = {sys.modules[getattr(b, k).__module__] for b in backends for k in KERNELS}
+    return list(dict.fromkeys([*backends, *homes]))
 
 
 class Profiler:
@@ -68,6 +80,7 @@ class Profiler:
         self.total = 0.0
         self._stack: list[float] = []  # time spent in children of each open frame
         self._saved: list[tuple[Any, str, Any]] = []
+        self._names: list[str] = []  # the kernels being timed, innermost last
         self._start = 0.0
 
     # --- timing -----------------------------------------------------------------------
@@ -92,15 +105,19 @@ class Profiler:
 
     def _timed(self, name: str, fn: Any) -> Any:
         """``fn`` wrapped so that every call is timed under ``name``."""
-        stack, add, clock = self._stack, self._add, self._clock
+        stack, add, clock, names = self._stack, self._add, self._clock, self._names
 
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if names and names[-1] == name:  # a backend passing the call on: timed once
+                return fn(*args, **kwargs)
+            names.append(name)
             stack.append(0.0)
             start = clock()
             try:
                 return fn(*args, **kwargs)
             finally:
                 elapsed = clock() - start
+                names.pop()
                 add(name, elapsed - stack.pop(), elapsed)
 
         return timed
@@ -124,8 +141,10 @@ class Profiler:
 
         self._patch(autograd.Function, "apply", classmethod(profiled_apply))
         self._patch(autograd, "_call_backward", profiled_backward)
-        for name in KERNELS:
-            self._patch(kernels, name, self._timed(name, getattr(kernels, name)))
+        for module in _kernel_modules():
+            for name in KERNELS:
+                if name in module.__dict__:
+                    self._patch(module, name, self._timed(name, module.__dict__[name]))
         self._stack.append(0.0)
         self._start = self._clock()
         return self

@@ -1,9 +1,19 @@
-"""Run a grid of experiment configurations in parallel processes (joblib), optionally on Dask.
+"""Run any grid of configurations in parallel processes (joblib), locally or on Dask.
 
-Report 002's conv-layers x FC-layers grid and report 003's learning-rate x step-size grid are
-sweeps: the same training function called once per configuration. ``sweep`` runs them with
-joblib in separate processes (each process its own BLAS threads), and the same call runs on a
+A sweep is one function called once per configuration: a learning-rate x step-size grid,
+a conv-layers x FC-layers grid (reports 002 and 003 use it through
+examples/reports/harness.py), seeds for a variance estimate. ``grid`` builds the
+configurations; ``sweep`` runs them with joblib in separate processes (each with its own
+BLAS threads) and returns one row per configuration, in order. The same call runs on a
 Dask cluster through joblib's Dask backend::
+
+    from tinycnn.sweep import grid, sweep
+
+    def train_one(lr, step):                          # a module-level function
+        ...
+        return {"val_acc": acc}
+
+    rows = sweep(train_one, grid(lr=[1e-3, 1e-2], step=[10, 20]), n_jobs=4)
 
     from dask.distributed import Client
     client = Client("tcp://scheduler:8786")          # or Client() for a local cluster

@@ -13,8 +13,8 @@ from typing import Any
 
 from .. import backend
 from ..autograd import Function
+from ..checks import check_tensor
 from ..tensor import Tensor
-from .conv import check_tensor
 
 
 class Dropout(Function):

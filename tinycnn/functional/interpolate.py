@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function
+from ..checks import pair
 from ..tensor import Tensor
 
 
@@ -90,16 +91,6 @@ class Resize2d(Function):
         return ctx.mh.T @ g @ ctx.mw, None, None, None, None
 
 
-def _pair(v: Any, name: str, kind: type) -> tuple:
-    items = tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-    types = (int, np.integer) if kind is int else (int, float, np.integer, np.floating)
-    if len(items) != 2 or not all(isinstance(i, types) and not isinstance(i, bool) and i > 0
-                                  for i in items):
-        raise ValueError(f"interpolate: {name} must be a positive {kind.__name__} or a pair of "
-                         f"them (for H and W), got {v!r}")
-    return tuple(kind(i) for i in items)
-
-
 def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None,
                 recompute_scale_factor: bool | None = None) -> Tensor:
@@ -130,10 +121,12 @@ def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str
                          "explicit size")
     h, w = x.shape[2:]
     if size is not None:
-        out = _pair(size, "size", int)
+        out = pair(size, "size", "interpolate", minimum=1)
         scales: tuple = (None, None)
     else:
-        scales = _pair(scale_factor, "scale_factor", float)
+        scales = pair(scale_factor, "scale_factor", "interpolate", kind=float)
+        if min(scales) <= 0:
+            raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
         out = tuple(math.floor(n * s) for n, s in zip((h, w), scales))
         if min(out) <= 0:
             raise ValueError(f"interpolate: scale_factor={scale_factor!r} gives an empty output "

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from .. import kernels
 from ..autograd import Function
+from ..checks import check_tensor
 from ..tensor import Tensor
-from .conv import check_tensor
 
 
 class Linear(Function):
@@ -18,9 +18,8 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        # For a batch of vectors, (w @ x.T).T: the same numbers as x @ w.T, but OpenBLAS
-        # runs this orientation 1.2-1.3x faster for a layer's shapes (batch << features).
-        # The result is a transposed (Fortran-ordered) view, which NumPy handles as is.
+        # (w @ x.T).T: the same numbers as x @ w.T, in the orientation OpenBLAS runs faster
+        # for batch << features; the transposed (Fortran-ordered) result is used as is
         y = kernels.matmul(w, x.T).T if x.ndim == 2 else x @ w.T
         if b is not None:
             y += b

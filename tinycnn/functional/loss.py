@@ -25,11 +25,9 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function
+from ..checks import check_reduction, check_tensor, is_int
 from ..tensor import Tensor
 from .activation import log_softmax_array
-from .conv import check_tensor, is_int
-
-_REDUCTIONS = ("none", "mean", "sum")
 
 
 def _reduce(per: Any, reduction: str, denom: Any) -> Any:
@@ -88,12 +86,6 @@ class NLLLoss(Function):
         if ctx.reduction == "none":
             up = backend.array_module(coef).expand_dims(up, 1)
         return -coef * up, None, None, None
-
-
-def _check_reduction(reduction: Any, fn: str) -> str:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{fn}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
-    return reduction
 
 
 def _coefficients(x: Tensor, target: Any, weight: Any, ignore_index: int,
@@ -180,7 +172,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     eps/C. The target gets no gradient.
     """
     fn = "cross_entropy"
-    _check_reduction(reduction, fn)
+    check_reduction(reduction, fn)
     x, t, single = _class_input(input, target, fn)
     coef, denom = _coefficients(x, t, weight, ignore_index, float(label_smoothing), fn)
     out = CrossEntropy.apply(x, coef, denom, reduction)
@@ -196,7 +188,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     input[i, y_i]``; the mean divides by the summed weights of the non-ignored targets.
     """
     fn = "nll_loss"
-    _check_reduction(reduction, fn)
+    check_reduction(reduction, fn)
     x, t, single = _class_input(input, target, fn)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{fn}: target must hold integer class indices, got dtype {t.dtype}")
@@ -252,7 +244,7 @@ class MSELoss(Function):
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Squared error ``(input - target)**2``, averaged (or summed) over all elements."""
     fn = "mse_loss"
-    _check_reduction(reduction, fn)
+    check_reduction(reduction, fn)
     _pair_of_tensors(input, target, fn)
     return MSELoss.apply(input, target, reduction)
 
@@ -298,7 +290,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     target gradient is infinite there). For logits use `binary_cross_entropy_with_logits`.
     """
     fn = "binary_cross_entropy"
-    _check_reduction(reduction, fn)
+    check_reduction(reduction, fn)
     _pair_of_tensors(input, target, fn)
     w = _elementwise_weight(weight, input.shape, fn)
     if input.numel():
@@ -355,7 +347,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     positive term. Both are constants (no gradient).
     """
     fn = "binary_cross_entropy_with_logits"
-    _check_reduction(reduction, fn)
+    check_reduction(reduction, fn)
     _pair_of_tensors(input, target, fn)
     w = _elementwise_weight(weight, input.shape, fn)
     pw = _elementwise_weight(pos_weight, input.shape, fn, "pos_weight")

@@ -15,8 +15,8 @@ from typing import Any
 
 from .. import backend, kernels
 from ..autograd import Function
+from ..checks import check_tensor
 from ..tensor import Tensor
-from .conv import check_tensor
 
 
 def _per_channel(a: Any) -> Any:

@@ -15,8 +15,8 @@ from typing import Any
 
 from .. import backend, kernels
 from ..autograd import Function
+from ..checks import check_image_batch, is_int, pair
 from ..tensor import Tensor
-from .conv import check_image_batch, is_int, pair
 
 
 def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int,

@@ -1,22 +1,25 @@
-"""Array kernels with no autograd: the loops under convolution and pooling.
+"""Array kernels with no autograd: the loops under convolution, pooling, batch norm, ReLU,
+the linear layers' products and Adam's update.
 
-Each function below picks its implementation from the type of its array argument:
+Each function below picks its backend from the type of its array argument:
 
 * NumPy array -> `tinycnn.kernels.cpu` (numba, compiled on first use, cached on disk);
 * CuPy array  -> `tinycnn.kernels.cuda` (CuPy ``ElementwiseKernel``);
 * ``TINYCNN_KERNELS=reference`` in the environment forces `tinycnn.kernels.reference`
   (whole-array NumPy/CuPy code: the readable version, and the one tests trust).
 
-All three files define the same functions with the same arguments; read ``reference.py``
-first. Geometry arguments: ``kh, kw`` window size; ``stride``, ``padding`` (rows/columns
-added before the first row/column), ``dilation`` are (h, w) pairs; ``out_size`` = (oh, ow).
+Every backend defines every kernel of `KERNELS`, with the same arguments and results;
+where a backend has no faster version it uses the reference's (the table says which).
+Read ``reference.py`` first. Geometry arguments: ``kh, kw`` window size; ``stride``,
+``padding`` (rows/columns added before the first row/column), ``dilation`` are (h, w)
+pairs; ``out_size`` = (oh, ow); a convolution takes them as one `ConvGeometry`.
 """
 
 from __future__ import annotations
 
 import os
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,6 +27,46 @@ from . import reference
 
 Pair = tuple[int, int]
 _CHOICES = ("auto", "reference")
+
+# kernel -> the backends with their own version (the others, and "reference", run
+# reference.py's); every backend module defines every name, tests/test_kernels.py checks it
+KERNELS: dict[str, tuple[str, ...]] = {
+    "im2col": ("cpu", "cuda"),
+    "col2im": ("cpu", "cuda"),
+    "conv2d_forward": ("cpu",),    # cuda: the reference's GEMM with cuda's im2col
+    "conv2d_backward": ("cpu",),   # cuda: the reference's GEMMs with cuda's im2col/col2im
+    "maxpool2d_forward": ("cpu", "cuda"),
+    "maxpool2d_backward": ("cpu", "cuda"),
+    "avgpool2d_forward": ("cpu", "cuda"),
+    "avgpool2d_backward": ("cpu", "cuda"),
+    "batchnorm_stats": ("cpu", "cuda"),
+    "batchnorm_forward": ("cpu", "cuda"),
+    "batchnorm_backward": ("cpu", "cuda"),
+    "relu_forward": ("cpu", "cuda"),
+    "relu_backward": ("cpu", "cuda"),
+    "erf": ("cpu", "cuda"),
+    "matmul": ("cpu",),            # cuda: a @ b (cuBLAS)
+    "adam_update": ("cpu", "cuda"),
+}
+
+
+class ConvGeometry(NamedTuple):
+    """The window of a convolution, checked by `tinycnn.functional.conv2d`: kernel size
+    (kh, kw), stride, padding before (top, left), dilation, output size (oh, ow), groups."""
+
+    kh: int
+    kw: int
+    stride: Pair
+    padding: Pair
+    dilation: Pair
+    out_size: Pair
+    groups: int = 1
+
+    @property
+    def window(self) -> tuple:
+        """The im2col / col2im geometry arguments: (kh, kw, stride, padding, dilation,
+        out_size)."""
+        return tuple(self[:6])
 
 
 def implementation(x: Any) -> ModuleType:
@@ -57,6 +100,19 @@ def col2im(cols: Any, x_shape: tuple, kh: int, kw: int, stride: Pair, padding: P
     """Adjoint of `im2col`: cols (C*kh*kw, N*oh*ow) -> (N, C, H, W), summing overlaps."""
     return implementation(cols).col2im(cols, tuple(x_shape), kh, kw, stride, padding,
                                        dilation, out_size)
+
+
+def conv2d_forward(x: Any, w: Any, b: Any, g: ConvGeometry) -> Any:
+    """Convolution (cross-correlation): x (N, C, H, W), w (O, C/groups, kh, kw), b (O,) or
+    None -> (N, O, oh, ow); im2col + one matrix product (`reference.conv2d_forward`)."""
+    return implementation(x).conv2d_forward(x, w, b, g)
+
+
+def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: ConvGeometry,
+                    needs: tuple) -> tuple[Any, Any, Any]:
+    """(gx, gw, gb) of `conv2d_forward` for gy (N, O, oh, ow), each None where ``needs``
+    (input, weight, bias) is False; x may be None when gw is not needed, w when gx is not."""
+    return implementation(gy).conv2d_backward(gy, x, w, tuple(x_shape), g, tuple(needs))
 
 
 def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
@@ -118,14 +174,18 @@ def erf(x: Any) -> Any:
     return implementation(x).erf(x)
 
 
-__all__ = ["avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
-           "batchnorm_forward", "batchnorm_stats", "col2im", "erf", "im2col",
-           "implementation", "maxpool2d_backward", "maxpool2d_forward", "relu_backward",
-           "relu_forward"]
-
-
 def matmul(a: Any, b: Any) -> Any:
-    """``a @ b`` for matrices (M, K) @ (K, N); on the CPU spread over the cores
-    (`tinycnn.kernels.cpu.matmul`)."""
-    impl = implementation(a)
-    return impl.matmul(a, b) if hasattr(impl, "matmul") else a @ b
+    """``a @ b`` for matrices (M, K) @ (K, N); on the CPU spread over the cores."""
+    return implementation(a).matmul(a, b)
+
+
+def adam_update(p: Any, g: Any, m: Any, v: Any, vmax: Any, beta1: float, beta2: float,
+                step_size: float, bias2: float, eps: float) -> bool:
+    """One fused Adam step in place on p, m, v (and vmax, the AMSGrad maximum, unless None);
+    False, touching nothing, where the backend has no fused update for these arrays (the
+    caller then runs `tinycnn.optim.Adam`'s NumPy passes)."""
+    return implementation(p).adam_update(p, g, m, v, vmax, beta1, beta2, step_size, bias2,
+                                         eps)
+
+
+__all__ = ["KERNELS", "ConvGeometry", "implementation", *KERNELS]

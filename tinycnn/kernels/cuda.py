@@ -7,7 +7,8 @@ of col2im and average pooling are written as *gathers*: each thread owns one inp
 and sums the outputs whose window covered it, so no two threads write the same place
 (no atomics, deterministic results); max pooling's backward adds atomically. ``raw``
 arguments are indexed by flat position, so the wrappers pass contiguous 1-D views.
-Matrix products go through cuBLAS (``a @ b`` in the functional layer). Batch norm and
+Matrix products go through cuBLAS (``a @ b``): convolution is the reference's im2col +
+GEMM + col2im with this file's im2col and col2im. Batch norm and
 Adam have fused kernels too; docs/performance.md gives what each one bought.
 
 This module is imported only when a kernel receives a CuPy array. Kernels are compiled
@@ -19,6 +20,9 @@ from __future__ import annotations
 from typing import Any
 
 import cupy as cp
+
+from . import reference
+from .reference import matmul  # a @ b: cuBLAS
 
 Pair = tuple[int, int]
 
@@ -387,3 +391,23 @@ def adam_update(p: Any, g: Any, m: Any, v: Any, vmax: Any, beta1: float, beta2: 
     else:
         _adam_amsgrad(g, *scalars, p, m, v, vmax)
     return True
+
+
+# --- convolution: the reference's im2col + GEMM + col2im, with this file's copy kernels ---------
+
+
+def conv2d_forward(x: Any, w: Any, b: Any, g: Any) -> Any:
+    """`tinycnn.kernels.reference.conv2d_forward`, its columns made by `im2col` above."""
+    return reference.conv2d_forward(x, w, b, g, im2col)
+
+
+def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: Any,
+                    needs: tuple) -> tuple[Any, Any, Any]:
+    """`tinycnn.kernels.reference.conv2d_backward` with `im2col` and `col2im` above."""
+    return reference.conv2d_backward(gy, x, w, x_shape, g, needs, im2col, col2im)
+
+
+__all__ = ["adam_update", "avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
+           "batchnorm_forward", "batchnorm_stats", "col2im", "conv2d_backward",
+           "conv2d_forward", "erf", "im2col", "matmul", "maxpool2d_backward",
+           "maxpool2d_forward", "relu_backward", "relu_forward"]

@@ -2,7 +2,7 @@
 
 Each kernel here is written with whole-array operations (``xp`` is NumPy or CuPy, so the
 same code also runs on a GPU) and loops only over the *kernel window* (KH x KW steps),
-never over pixels. `cpu.py` (numba) and `cuda.py` (CuPy) compute exactly the same
+never over pixels. `cpu/` (numba) and `cuda.py` (CuPy) compute exactly the same
 arrays faster; tests compare them with these.
 
 Shared conventions (all kernels):
@@ -278,3 +278,65 @@ def batchnorm_backward(gy: Any, xhat: Any, scale: Any, training: bool) -> tuple[
     else:
         gx = gy * scale[:, None]
     return gx, sum_g, sum_gx
+
+
+# --- convolution: im2col + one matrix product (+ col2im backward) -----------------------------
+# docs/convolution.md works through an example by hand. ``g`` is a `ConvGeometry`.
+
+
+def conv2d_forward(x: Any, w: Any, b: Any, g: Any, im2col: Any = im2col) -> Any:
+    """y = conv(x, w) + b: x (N, C, H, W), w (O, C/groups, kh, kw), b (O,) or None ->
+    (N, O, oh, ow). Every output pixel is a dot product of the weights with one column."""
+    xp = array_module(x)
+    n, o, groups = x.shape[0], w.shape[0], g.groups
+    cols = im2col(x, *g.window)                              # (C*kh*kw, N*oh*ow)
+    # one product per group: (G, O/G, K) @ (G, K, N*oh*ow), K = C/G*kh*kw
+    wg = w.reshape(groups, o // groups, -1)
+    y = wg @ cols.reshape(groups, wg.shape[2], -1)           # (G, O/G, N*oh*ow)
+    y = y.reshape(o, n, *g.out_size).transpose(1, 0, 2, 3)   # (N, O, oh, ow), a view
+    out = xp.empty(y.shape, dtype=y.dtype)
+    if b is None:
+        out[...] = y
+    else:  # the bias is added while copying into place: one pass, not two
+        xp.add(y, b[:, None, None], out=out)
+    return out
+
+
+def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: Any, needs: tuple,
+                    im2col: Any = im2col, col2im: Any = col2im) -> tuple[Any, Any, Any]:
+    """Gradients (gx, gw, gb) of `conv2d_forward` for the output gradient gy (N, O, oh, ow),
+    each None where ``needs`` (input, weight, bias) is False. x is needed for gw, w for gx.
+
+    With gY = gy as (G, O/G, N*oh*ow): gW = gY @ cols.T, and gx = col2im(W.T @ gY): the
+    gradient of every copy in the columns, added back onto the pixel it came from.
+    """
+    o, groups = gy.shape[1], g.groups
+    gyc = gy.transpose(1, 0, 2, 3).reshape(groups, o // groups, -1)  # (G, O/G, N*oh*ow)
+    gx = gw = gb = None
+    if needs[2]:
+        gb = gy.sum(axis=(0, 2, 3))
+    if needs[1]:
+        cols = im2col(x, *g.window)
+        cols = cols.reshape(groups, -1, cols.shape[1])               # (G, K, N*oh*ow)
+        gw = (gyc @ cols.transpose(0, 2, 1)).reshape(o, -1, g.kh, g.kw)
+    if needs[0]:
+        wg = w.reshape(groups, o // groups, -1)
+        gcols = wg.transpose(0, 2, 1) @ gyc                          # (G, K, N*oh*ow)
+        gx = col2im(gcols.reshape(-1, gcols.shape[2]), x_shape, *g.window)
+    return gx, gw, gb
+
+
+# --- matrix product, optimizer ------------------------------------------------------------------
+
+
+def matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` for matrices (M, K) @ (K, N)."""
+    return a @ b
+
+
+def adam_update(p: Any, g: Any, m: Any, v: Any, vmax: Any, beta1: float, beta2: float,
+                step_size: float, bias2: float, eps: float) -> bool:
+    """The fused Adam step (`tinycnn.kernels.cpu.adam_update`); the reference has none and
+    returns False, touching nothing: `tinycnn.optim.Adam` then runs its own NumPy passes,
+    which are the readable version of the update."""
+    return False

@@ -2,8 +2,8 @@
 
 Sources: torchvision/models/alexnet.py (the "one weird trick" variant, 61,100,840
 parameters, state_dict keys ``features.{0,3,6,8,10}.*`` and ``classifier.{1,4,6}.*``),
-used by reports 002 and 003 for transfer learning; /work/shared/reports/004_fbc83020f9ade3de.txt
-for the reduced AlexNet.
+used by reports 002 and 003 for transfer learning; report 004 (SimpleCNN, reduced AlexNet,
+transfer) for the reduced AlexNet.
 """
 
 from __future__ import annotations

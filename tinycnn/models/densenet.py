@@ -1,6 +1,6 @@
 """Report 001's tiny DenseNet for CIFAR-10 (Keras): 45,634 parameters in Keras' count.
 
-Source: /work/shared/reports/001_841a8ad883e19142.txt, second table (after Huang et al.,
+Source: report 001 (Keras CIFAR-10 study), second table (after Huang et al.,
 "Densely connected convolutional networks", CVPR 2017). Read off the table:
 
 - stem: conv 3x3, 24 filters, no bias                                  (24, 32, 32)

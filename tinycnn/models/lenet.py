@@ -1,6 +1,6 @@
 """LeNet-5 for 28x28 digits, the net report 000 names as its starting point.
 
-Source: /work/shared/reports/000_f65f09afc0483ee8.txt ("LeNet5 and VGG19 were considered as
+Source: report 000 (DeDiosNet on CIFAR-100; "LeNet5 and VGG19 were considered as
 inspiration"); the layer sizes are the classic LeNet-5 of LeCun et al. (1998) with ReLU and
 max pooling, padded so a 28x28 MNIST image gives the original 32x32 geometry.
 """

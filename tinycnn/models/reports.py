@@ -1,10 +1,10 @@
 """The networks the course reports build, with their parameter counts.
 
-Sources (in /work/shared/reports/):
-- 000_f65f09afc0483ee8.txt: DeDiosNet 1 and 2 (Julia/Flux, CIFAR-100);
-- 001_841a8ad883e19142.txt: a 49,268-parameter Keras CNN for CIFAR-10 (first table);
-- 002_cc15e96a39e65597.txt: the conv-layers x FC-layers grid and its "final architecture";
-- 004_fbc83020f9ade3de.txt: the "Simple CNN" for MNIST (813,802 parameters).
+Sources (the course reports, cited by number as in docs/reproductions.md):
+- report 000: DeDiosNet 1 and 2 (Julia/Flux, CIFAR-100);
+- report 001: a 49,268-parameter Keras CNN for CIFAR-10 (first table);
+- report 002: the conv-layers x FC-layers grid and its "final architecture";
+- report 004: the "Simple CNN" for MNIST (813,802 parameters).
 Report 001's DenseNet is in densenet.py, report 004's reduced AlexNet in alexnet.py.
 
 Every net returns logits; the reports' final softmax is left to the loss

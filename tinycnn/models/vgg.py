@@ -3,7 +3,7 @@ CIFAR VGG-16.
 
 Sources: torchvision/models/vgg.py (configurations "A" = VGG-11 and "D" = VGG-16, the
 ``features`` / ``avgpool`` / ``classifier`` modules and their state_dict keys);
-/work/shared/reports/001_841a8ad883e19142.txt for the CIFAR VGG-16 with 15,001,418
+report 001 (Keras CIFAR-10 study) for the CIFAR VGG-16 with 15,001,418
 parameters.
 """
 

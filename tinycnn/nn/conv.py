@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from ..checks import check_int, check_layer_input, pair
 from ..tensor import Tensor
 from . import init
-from ._utils import check_input, empty_parameter, pair
+from ._utils import empty_parameter
 from .module import Module
 
 
@@ -28,8 +29,7 @@ class Conv2d(Module):
         super().__init__()
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {v!r}")
+            check_int(v, name, "Conv2d", minimum=1)
         if in_channels % groups:
             raise ValueError(f"Conv2d: in_channels ({in_channels}) must be divisible by "
                              f"groups ({groups})")
@@ -40,9 +40,9 @@ class Conv2d(Module):
             raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got "
                              f"{padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
-        self.kernel_size = pair(kernel_size, "kernel_size")
-        self.stride = pair(stride, "stride")
-        self.dilation = pair(dilation, "dilation")
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d", minimum=1)
+        self.stride = pair(stride, "stride", "Conv2d", minimum=1)
+        self.dilation = pair(dilation, "dilation", "Conv2d", minimum=1)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"Conv2d: padding must be 'valid', 'same', an int or a pair, "
@@ -52,7 +52,7 @@ class Conv2d(Module):
                                  "convolutions")
             self.padding = padding
         else:
-            self.padding = pair(padding, "padding")
+            self.padding = pair(padding, "padding", "Conv2d")
         self.padding_mode = padding_mode
         kh, kw = self.kernel_size
         self.weight = empty_parameter((out_channels, in_channels // groups, kh, kw),
@@ -69,7 +69,7 @@ class Conv2d(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """x: (N, C_in, H, W) -> (N, C_out, H_out, W_out); one image (C_in, H, W) works too."""
-        check_input(self, x, (3, 4), "(N, C, H, W)")
+        check_layer_input(self, x, (3, 4), "(N, C, H, W)")
         if x.shape[-3] != self.in_channels:
             raise ValueError(
                 f"{self!r}: expected input with {self.in_channels} channels (in_channels), "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from ..checks import check_int
 from ..tensor import Tensor
 from . import init
 from ._utils import empty_parameter
@@ -22,8 +23,7 @@ class Linear(Module):
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
+            check_int(v, name, "Linear")
         self.in_features, self.out_features = in_features, out_features
         self.weight = empty_parameter((out_features, in_features), device, dtype)
         if bias:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from ..checks import check_reduction
 from ..factory import tensor
 from ..tensor import Tensor
-from ._utils import check_reduction
 from .module import Module
 
 
@@ -22,7 +22,7 @@ def _as_tensor(value: Any) -> Tensor | None:
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        self.reduction = check_reduction(reduction)
+        self.reduction = check_reduction(reduction, type(self).__name__)
 
 
 class _WeightedLoss(_Loss):

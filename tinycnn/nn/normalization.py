@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 
 from .. import functional as F
+from ..checks import check_int, check_layer_input
 from ..tensor import Tensor
 from . import init
-from ._utils import check_input, empty_array, empty_parameter
+from ._utils import empty_array, empty_parameter
 from .module import Module
 
 
@@ -27,9 +28,7 @@ class _BatchNorm(Module):
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        if not isinstance(num_features, int) or isinstance(num_features, bool) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, "
-                             f"got {num_features!r}")
+        check_int(num_features, "num_features", type(self).__name__, minimum=1)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -70,7 +69,7 @@ class _BatchNorm(Module):
         return {"num_batches_tracked": np.zeros((), dtype=np.int64)} if self.track_running_stats else {}
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(self, x, self._ndims, self._layout)
+        check_layer_input(self, x, self._ndims, self._layout)
         if x.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input with {self.num_features} channels "
                              f"(num_features), got {x.shape[1]} (input shape {x.shape})")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import functional as F
+from ..checks import check_layer_input
 from ..tensor import Tensor
-from ._utils import check_input
 from .module import Module
 
 
@@ -28,7 +28,7 @@ class MaxPool2d(Module):
         self.ceil_mode = ceil_mode
 
     def forward(self, x: Tensor) -> Any:
-        check_input(self, x, (3, 4), "(N, C, H, W)")
+        check_layer_input(self, x, (3, 4), "(N, C, H, W)")
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
@@ -52,7 +52,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(self, x, (3, 4), "(N, C, H, W)")
+        check_layer_input(self, x, (3, 4), "(N, C, H, W)")
         return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
@@ -70,7 +70,7 @@ class AdaptiveAvgPool2d(Module):
         self.output_size = output_size
 
     def forward(self, x: Tensor) -> Tensor:
-        check_input(self, x, (3, 4), "(N, C, H, W)")
+        check_layer_input(self, x, (3, 4), "(N, C, H, W)")
         return F.adaptive_avg_pool2d(x, self.output_size)
 
     def extra_repr(self) -> str:
@@ -86,7 +86,7 @@ class AdaptiveMaxPool2d(Module):
         self.return_indices = return_indices
 
     def forward(self, x: Tensor) -> Any:
-        check_input(self, x, (3, 4), "(N, C, H, W)")
+        check_layer_input(self, x, (3, 4), "(N, C, H, W)")
         return F.adaptive_max_pool2d(x, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:

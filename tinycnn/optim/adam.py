@@ -64,11 +64,10 @@ class Adam(Optimizer):
             arrays.append(state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**t)
         bias2 = math.sqrt(1 - beta2**t)
-        # the CPU kernels do the whole update in one pass (measured 3.4x faster than the
-        # NumPy passes below, which serve the GPU and the reference kernels)
-        fused = getattr(kernels.implementation(p.data), "adam_update", None)
-        if fused is not None and fused(*arrays[:4], arrays[4] if group["amsgrad"] else None,
-                                       beta1, beta2, step_size, bias2, eps):
+        # the CPU and GPU kernels do the whole update in one pass; the NumPy passes below
+        # are the readable version (and run where no fused kernel takes the arrays)
+        if kernels.adam_update(*arrays[:4], arrays[4] if group["amsgrad"] else None,
+                               beta1, beta2, step_size, bias2, eps):
             return
         for pb, gb, m, v, *vmax, work in self._blocks(p, *arrays):
             xp.subtract(gb, m, out=work)  # m += (1 - beta1) * (g - m)

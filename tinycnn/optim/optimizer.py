@@ -12,8 +12,7 @@ nothing after the first one. Slot 0 holds the effective gradient, slot 1 is work
 On the CPU, `_blocks` lets an update run block by block (`BLOCK` elements at a time):
 the several passes an update makes over its arrays then hit the cache instead of main
 memory, and the work space is one block instead of a copy of the largest parameter
-(measured for report 004's AlexNet, one thread: Adam's step about 1.2x faster, and 16 MiB
-of work space became 256 KiB; for the 224x224 AlexNet 144 MiB became 256 KiB).
+(docs/performance.md gives the figures).
 """
 
 from __future__ import annotations

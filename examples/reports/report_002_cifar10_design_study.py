@@ -1,4 +1,4 @@
-"""Report 002 (/work/shared/reports/002_cc15e96a39e65597.txt), rerun with tinycnn.
+"""Report 002 (CIFAR-10 design study, AlexNet on ants/bees), rerun with tinycnn.
 
 Sections (sub-commands; no sub-command runs them all):
 
@@ -20,18 +20,16 @@ SGD lr 0.001 momentum 0.9, cross-entropy, test accuracy after training. The nets
 `tinycnn.models.grid_cnn` (conv i has 100*i kernels, as the report describes); the
 comparisons use 5 convs and 3 FC layers, as in the report's ``train(5, 3, ...)`` call.
 
-    python examples/report_002_cifar10_design_study.py --quick
-    python examples/report_002_cifar10_design_study.py grid --epochs 2 --jobs 4
-    python examples/report_002_cifar10_design_study.py final
+    python examples/reports/report_002_cifar10_design_study.py --quick
+    python examples/reports/report_002_cifar10_design_study.py grid --epochs 2 --jobs 4
+    python examples/reports/report_002_cifar10_design_study.py final
 """
 
 from __future__ import annotations
 
 import sys
 
-from tinycnn import models, optim, plot
-from tinycnn.data import transforms as T
-from tinycnn.experiments import (
+from harness import (
     Experiment,
     Section,
     compare_curves,
@@ -41,6 +39,9 @@ from tinycnn.experiments import (
     sweep_arguments,
     to_input,
 )
+
+from tinycnn import models, optim, plot
+from tinycnn.data import transforms as T
 from tinycnn.train import LossThreshold
 
 

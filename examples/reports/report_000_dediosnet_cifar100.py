@@ -1,4 +1,4 @@
-"""Report 000 (/work/shared/reports/000_f65f09afc0483ee8.txt), rerun with tinycnn.
+"""Report 000 (DeDiosNet on CIFAR-100), rerun with tinycnn.
 
 Sections (sub-commands; no sub-command runs them all):
 
@@ -14,16 +14,17 @@ and every table says so. The report does not say which weights it transferred; h
 same network is first trained on CIFAR-10 (by tinycnn, exported to .npz and re-imported
 with load_weights), its convolutional layers kept, and a new 100-way head trained.
 
-    python examples/report_000_dediosnet_cifar100.py --quick
-    python examples/report_000_dediosnet_cifar100.py dediosnet2 --epochs 35
+    python examples/reports/report_000_dediosnet_cifar100.py --quick
+    python examples/reports/report_000_dediosnet_cifar100.py dediosnet2 --epochs 35
 """
 
 from __future__ import annotations
 
 import sys
 
+from harness import Experiment, Section, compare_curves, history_row, main, to_input
+
 from tinycnn import models, optim, plot
-from tinycnn.experiments import Experiment, Section, compare_curves, history_row, main, to_input
 
 REPORT = {"dediosnet1": 0.50, "dediosnet2": 0.59}
 

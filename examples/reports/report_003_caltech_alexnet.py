@@ -1,4 +1,4 @@
-"""Report 003 (/work/shared/reports/003_bb38a64a03681e6f.txt), rerun with tinycnn.
+"""Report 003 (AlexNet on Caltech-101), rerun with tinycnn.
 
 The report trains AlexNet on Caltech-101 (101 classes, BACKGROUND removed; the given train
 split cut into train / validation, the best epoch on validation tested on the test split)
@@ -24,18 +24,16 @@ otherwise ants/bees stands in and every table says so. ImageNet weights are used
 ``python -m tinycnn.tools.export_torchvision``); otherwise substitutes pretrained by
 tinycnn on CIFAR-10 stand in, and every table says so.
 
-    python examples/report_003_caltech_alexnet.py --quick
-    python examples/report_003_caltech_alexnet.py scratch --jobs 2
-    python examples/report_003_caltech_alexnet.py pretrained --lrs 0.01 0.03 --steps 10 20 --full-grid
+    python examples/reports/report_003_caltech_alexnet.py --quick
+    python examples/reports/report_003_caltech_alexnet.py scratch --jobs 2
+    python examples/reports/report_003_caltech_alexnet.py pretrained --lrs 0.01 0.03 --steps 10 20 --full-grid
 """
 
 from __future__ import annotations
 
 import sys
 
-from tinycnn import models, optim, plot
-from tinycnn.data import transforms as T
-from tinycnn.experiments import (
+from harness import (
     Experiment,
     Section,
     compare_curves,
@@ -44,6 +42,9 @@ from tinycnn.experiments import (
     sweep_arguments,
     to_input,
 )
+
+from tinycnn import models, optim, plot
+from tinycnn.data import transforms as T
 from tinycnn.train import EarlyStopping, History, evaluate
 
 CALTECH = [("caltech101/train", "caltech101/test", "Caltech-101")]

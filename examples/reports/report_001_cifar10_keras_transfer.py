@@ -1,4 +1,4 @@
-"""Report 001 (/work/shared/reports/001_841a8ad883e19142.txt), rerun with tinycnn.
+"""Report 001 (Keras CIFAR-10 study: small CNNs, VGG-16 transfer), rerun with tinycnn.
 
 Sections (sub-commands; no sub-command runs them all):
 
@@ -17,18 +17,19 @@ The recitation's CIFAR-100 VGG-16 weights are not here: pass them as --weights
 vgg16_cifar=FILE.npz (exported to tinycnn's names), or the sections pretrain a clearly
 labelled substitute on the CIFAR-100 images that exist (the test set, split in two).
 
-    python examples/report_001_cifar10_keras_transfer.py --quick
-    python examples/report_001_cifar10_keras_transfer.py knn --source-epochs 30
+    python examples/reports/report_001_cifar10_keras_transfer.py --quick
+    python examples/reports/report_001_cifar10_keras_transfer.py knn --source-epochs 30
 """
 
 from __future__ import annotations
 
 import sys
 
+from harness import Experiment, Section, history_row, main, take, to_input
+
 from tinycnn import models, optim, plot
 from tinycnn.data import stratified_subset
 from tinycnn.data import transforms as T
-from tinycnn.experiments import Experiment, Section, history_row, main, take, to_input
 from tinycnn.sklearn import knn_accuracy_curve
 from tinycnn.train import LRSchedulerCallback, extract_features
 

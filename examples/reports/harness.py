@@ -1,6 +1,6 @@
-"""Shared plumbing of the report reproductions in ``examples/report_<NNN>_<topic>.py``.
+"""Shared plumbing of the report reproductions ``examples/reports/report_<NNN>_<topic>.py``.
 
-Each example script rebuilds one course report (``/work/shared/reports``). A script is a
+Each script rebuilds one course report (cited as "report 001"). A script is a
 dict of *sections* (one per part of the report) handed to `main`; this module gives them
 what more than one script needs:
 
@@ -55,7 +55,7 @@ from typing import Any
 
 import numpy as np
 
-from .machine import cpu_name
+from tinycnn.kernels.cpu.machine import cpu_name
 
 GENERATED = "generated"  # --data-root value that asks for generated data
 
@@ -69,7 +69,7 @@ def default_data_root() -> str:
     env = os.environ.get("TINYCNN_DATA")
     if env:
         return env
-    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
+    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
         candidate = base.parent / "shared" / "data"
         if candidate.is_dir():
             return str(candidate)
@@ -146,7 +146,7 @@ def history_row(history: Any, **first: Any) -> dict[str, Any]:
 def subplots(*args: Any, **kwargs: Any) -> Any:
     """``matplotlib.pyplot.subplots`` (headless-safe, as `tinycnn.plot`), for figures
     that put several `tinycnn.plot` panels side by side (``ax=``)."""
-    from .plot import _pyplot  # noqa: PLC0415  (matplotlib only when plotting)
+    from tinycnn.plot import _pyplot  # noqa: PLC0415  (matplotlib only when plotting)
 
     return _pyplot().subplots(*args, **kwargs)
 
@@ -193,7 +193,7 @@ def to_input(prep: Any, *steps: Any) -> Any:
     """``Compose([*steps, ToTensor(), Normalize(prep.mean, prep.std)])``: uint8 images ->
     normalised float batches. ``prep`` is a model's `Preprocessing` (mean and std);
     ``steps`` are the augmentations / crops that come before."""
-    from .data import transforms as T  # noqa: PLC0415
+    from tinycnn.data import transforms as T  # noqa: PLC0415
 
     return T.Compose([*steps, T.ToTensor(), T.Normalize(prep.mean, prep.std)])
 
@@ -238,7 +238,7 @@ def generated_images(n: int, shape: tuple[int, ...], num_classes: int,
 
 def _generated_split(n_train: int, n_val: int, shape: tuple[int, ...], classes: list[str],
                      what: str, seed: int) -> Split:
-    from .data import ArrayDataset  # noqa: PLC0415
+    from tinycnn.data import ArrayDataset  # noqa: PLC0415
 
     x, y = generated_images(n_train + n_val, shape, len(classes), seed)
     return Split(ArrayDataset(x[:n_train], y[:n_train]), ArrayDataset(x[n_train:], y[n_train:]),
@@ -251,7 +251,7 @@ def take(dataset: Any, indices: Any) -> Any:
     Unlike a `Subset`, it has a transform of its own: the train and validation parts of
     one file get different transforms (augmentation for training only).
     """
-    from .data import ArrayDataset  # noqa: PLC0415
+    from tinycnn.data import ArrayDataset  # noqa: PLC0415
 
     indices = np.asarray(indices, dtype=np.int64)
     return ArrayDataset(dataset.data[indices], np.asarray(dataset.targets)[indices])
@@ -259,7 +259,7 @@ def take(dataset: Any, indices: Any) -> Any:
 
 def _quick_slices(test_set: Any, n_train: int, n_val: int, seed: int) -> tuple[Any, Any]:
     """Two disjoint, class-balanced slices of one (test) file, for --quick runs."""
-    from .data import stratified_split  # noqa: PLC0415
+    from tinycnn.data import stratified_split  # noqa: PLC0415
 
     train_idx, val_idx = stratified_split(np.asarray(test_set.targets), [n_train, n_val], seed=seed)
     return take(test_set, train_idx), take(test_set, val_idx)
@@ -276,10 +276,10 @@ def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
     """
     from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
 
-    from .data import transforms as T  # noqa: PLC0415
-    from .data.datasets import ImageFolder  # noqa: PLC0415
-    from .data.datasets.utils import cache_dir  # noqa: PLC0415
-    from .io import atomic_write  # noqa: PLC0415
+    from tinycnn.data import transforms as T  # noqa: PLC0415
+    from tinycnn.data.datasets import ImageFolder  # noqa: PLC0415
+    from tinycnn.data.datasets.utils import cache_dir  # noqa: PLC0415
+    from tinycnn.io import atomic_write  # noqa: PLC0415
 
     folder = ImageFolder(root, transform=T.Compose([T.Resize(size), T.CenterCrop(size)]))
     chosen = list(range(len(folder))) if indices is None else list(indices)
@@ -410,7 +410,7 @@ class Experiment:
     def loader(self, dataset: Any, batch_size: int, shuffle: bool = False,
                drop_last: bool = False) -> Any:
         """A DataLoader with --workers threads; batches land on --device."""
-        from .data import DataLoader  # noqa: PLC0415
+        from tinycnn.data import DataLoader  # noqa: PLC0415
 
         pin = self.device if self.device != "cpu" else None
         return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, drop_last=drop_last,
@@ -421,7 +421,7 @@ class Experiment:
             label: str = "") -> TrainRun:
         """`tinycnn.train.Trainer.fit` with one printed line per epoch and the wall time.
         Pass the ``trainer`` of an earlier run to train more epochs of the same model."""
-        from .train import LambdaCallback, Trainer  # noqa: PLC0415
+        from tinycnn.train import LambdaCallback, Trainer  # noqa: PLC0415
 
         def show(tr: Any, epoch: int, logs: dict[str, Any]) -> None:
             val = (f" val_loss {logs['val_loss']:.4f} val_acc {logs['val_acc']:.4f}"
@@ -443,8 +443,8 @@ class Experiment:
         """Test ``model`` and save its confusion matrix as ``<name>_confusion.png``.
         Returns the `EvalResult` and the two most confused class pairs
         (``[(name_a, name_b, count), ...]``, see `tinycnn.train.most_confused_pairs`)."""
-        from . import plot  # noqa: PLC0415
-        from .train import evaluate, most_confused_pairs  # noqa: PLC0415
+        from tinycnn import plot  # noqa: PLC0415
+        from tinycnn.train import evaluate, most_confused_pairs  # noqa: PLC0415
 
         result = evaluate(model, loader)
         plot.confusion_matrix(result.targets, result.predictions, class_names=list(classes),
@@ -471,7 +471,7 @@ class Experiment:
 
     def mnist(self) -> Split:
         """MNIST: 60,000 train / 10,000 validation (the reports validate on the test set)."""
-        from .data.datasets import MNIST  # noqa: PLC0415
+        from tinycnn.data.datasets import MNIST  # noqa: PLC0415
 
         n_train, n_val = 256, 128
         classes = [str(i) for i in range(10)]
@@ -486,7 +486,7 @@ class Experiment:
 
     def cifar10(self) -> Split:
         """CIFAR-10: 50,000 train / 10,000 validation (the test set, as the reports do)."""
-        from .data.datasets import CIFAR10  # noqa: PLC0415
+        from tinycnn.data.datasets import CIFAR10  # noqa: PLC0415
 
         n_train, n_val = 256, 128
         names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
@@ -506,8 +506,8 @@ class Experiment:
         """CIFAR-100, fine labels. The real training set is used when ``train.bin`` is there;
         otherwise (../shared/data holds only the test set) a stratified split of the
         10,000 test images stands in for train / validation, and says so."""
-        from .data import stratified_split  # noqa: PLC0415
-        from .data.datasets import CIFAR100  # noqa: PLC0415
+        from tinycnn.data import stratified_split  # noqa: PLC0415
+        from tinycnn.data.datasets import CIFAR100  # noqa: PLC0415
 
         root = self._real("CIFAR-100", lambda r: any((r / d).is_dir() for d in CIFAR100.subdirs))
         if root is None:
@@ -543,7 +543,7 @@ class Experiment:
         second folder becomes ``test`` (report 003 picks the best epoch on validation and
         reports test accuracy).
         """
-        from .data import ArrayDataset, stratified_split  # noqa: PLC0415
+        from tinycnn.data import ArrayDataset, stratified_split  # noqa: PLC0415
 
         root = self.data_root
         found = None
@@ -569,7 +569,7 @@ class Experiment:
         def pick(folder: Path, per_class: int) -> list[int] | None:
             if not self.quick:
                 return None
-            from .data.datasets import ImageFolder  # noqa: PLC0415
+            from tinycnn.data.datasets import ImageFolder  # noqa: PLC0415
 
             targets = np.asarray(ImageFolder(folder).targets)
             return [int(i) for c in np.unique(targets) for i in np.flatnonzero(targets == c)[:per_class]]
@@ -590,7 +590,7 @@ class Experiment:
     def weights_for(self, arch: str) -> Path | None:
         """The --weights file given for ``arch``: ``--weights ARCH=FILE``, or a bare
         ``--weights FILE`` whose JSON sidecar names ``arch`` (or that has no sidecar)."""
-        from .models.weights import read_sidecar  # noqa: PLC0415
+        from tinycnn.models.weights import read_sidecar  # noqa: PLC0415
 
         for spec in self.args.weights or []:
             name, sep, path = spec.partition("=")
@@ -613,7 +613,7 @@ class Experiment:
         Either way the file goes through `tinycnn.models.load_weights` (strict=False: every
         tensor but the old head must load). Returns ``(model, short name of the weights)``.
         """
-        from . import models  # noqa: PLC0415
+        from tinycnn import models  # noqa: PLC0415
 
         path = self.weights_for(arch)
         if path is not None:
@@ -648,8 +648,8 @@ class Experiment:
         Recipe: SGD (lr 0.01, momentum 0.9, weight decay 5e-4), cosine schedule, random
         crops and flips, images upsampled to ``image_size``. The sidecar records all that.
         """
-        from . import models, optim  # noqa: PLC0415
-        from .data import transforms as T  # noqa: PLC0415
+        from tinycnn import models, optim  # noqa: PLC0415
+        from tinycnn.data import transforms as T  # noqa: PLC0415
 
         epochs = self.source_epochs(arch)
         tag = "-quick" if self.quick else ""
@@ -710,7 +710,7 @@ def _sweep_cell(fn: Callable[..., dict[str, Any]], args: argparse.Namespace, rep
                 section: str, out: str, notes: list[str], **config: Any) -> dict[str, Any]:
     """One cell of a grid, in whatever process runs it: a fresh Experiment, seeded. Notes
     the cell makes (data substitutes ...) travel back in the row under ``"_notes"``."""
-    from . import manual_seed  # noqa: PLC0415
+    from tinycnn import manual_seed  # noqa: PLC0415
 
     manual_seed(args.seed)
     np.random.seed(args.seed)
@@ -731,7 +731,7 @@ def run_sweep(exp: Experiment, fn: Callable[..., dict[str, Any]],
     """
     import functools  # noqa: PLC0415
 
-    from .sweep import sweep  # noqa: PLC0415
+    from tinycnn.sweep import sweep  # noqa: PLC0415
 
     args = exp.args
     cell = functools.partial(_sweep_cell, fn, args, exp.report, exp.section, str(exp.out),
@@ -902,7 +902,7 @@ def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] 
     parser = build_parser(description, sections, default_out=f"runs/report_{report}")
     args = parser.parse_args(argv)
     chosen = list(sections) if args.section in (None, "all") else [args.section]
-    from . import manual_seed  # noqa: PLC0415
+    from tinycnn import manual_seed  # noqa: PLC0415
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Report 004 (/work/shared/reports/004_fbc83020f9ade3de.txt), rerun with tinycnn.
+"""Report 004 (SimpleCNN on MNIST, reduced AlexNet, transfer), rerun with tinycnn.
 
 Sections (sub-commands; no sub-command runs them all):
 
@@ -16,9 +16,9 @@ The report does not give its optimizers or batch sizes; the choices made here (A
 1e-3; batch 128 for MNIST; bentrevett's AlexNet-tutorial recipe for CIFAR-10; the PyTorch
 transfer-learning tutorial's recipe for the transfer part) are written in the results.
 
-    python examples/report_004_mnist_alexnet_transfer.py --quick          # seconds
-    python examples/report_004_mnist_alexnet_transfer.py simplecnn        # the real thing
-    python examples/report_004_mnist_alexnet_transfer.py transfer \\
+    python examples/reports/report_004_mnist_alexnet_transfer.py --quick          # seconds
+    python examples/reports/report_004_mnist_alexnet_transfer.py simplecnn        # the real thing
+    python examples/reports/report_004_mnist_alexnet_transfer.py transfer \\
         --data-root DATA --weights resnet18=resnet18.npz   # real Alien vs Predator + ImageNet
 """
 
@@ -27,11 +27,11 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+from harness import Experiment, Section, history_row, main, subplots, to_input
 
 from tinycnn import models, optim, plot
 from tinycnn.data import Subset
 from tinycnn.data import transforms as T
-from tinycnn.experiments import Experiment, Section, history_row, main, subplots, to_input
 from tinycnn.sklearn import svm_on_features, tsne_embedding
 from tinycnn.train import History, extract_features
 
