@@ -47,6 +47,7 @@ from .. import kernels
 from ..autograd import Function
 from ..checks import check_image_batch, check_int, check_tensor, pair
 from ..tensor import Tensor
+from .depthwise import DepthwiseConv2d
 
 Pair = tuple[int, int]
 
@@ -179,8 +180,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         if bias.dtype != x.dtype:
             raise TypeError(f"{fn}: input dtype {x.dtype} and bias dtype {bias.dtype} differ")
     stride, pad, dilation, out = _geometry(x.shape, (kh, kw), stride, padding, dilation, fn)
-    geometry = kernels.ConvGeometry(kh, kw, stride, pad, dilation, out, groups)
-    y = Conv2d.apply(x, weight, bias, geometry)
+    if groups == c > 1:  # depthwise: one input channel per group, computed without im2col
+        y = DepthwiseConv2d.apply(x, weight, bias, stride, pad, dilation, out)
+    else:
+        y = Conv2d.apply(x, weight, bias, kernels.ConvGeometry(kh, kw, stride, pad, dilation, out, groups))
     return y if input.ndim == 4 else y.reshape(y.shape[1:])
 
 

@@ -35,6 +35,9 @@ KERNELS: dict[str, tuple[str, ...]] = {
     "col2im": ("cpu", "cuda"),
     "conv2d_forward": ("cpu",),    # cuda: the reference's GEMM with cuda's im2col
     "conv2d_backward": ("cpu",),   # cuda: the reference's GEMMs with cuda's im2col/col2im
+    "depthwise_forward": ("cpu",),
+    "depthwise_backward_input": ("cpu",),
+    "depthwise_backward_weight": ("cpu",),
     "maxpool2d_forward": ("cpu", "cuda"),
     "maxpool2d_backward": ("cpu", "cuda"),
     "avgpool2d_forward": ("cpu", "cuda"),
@@ -113,6 +116,27 @@ def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: ConvGeometry,
     """(gx, gw, gb) of `conv2d_forward` for gy (N, O, oh, ow), each None where ``needs``
     (input, weight, bias) is False; x may be None when gw is not needed, w when gx is not."""
     return implementation(gy).conv2d_backward(gy, x, w, tuple(x_shape), g, tuple(needs))
+
+
+def depthwise_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilation: Pair,
+                      out_size: Pair) -> Any:
+    """Depthwise convolution (groups = C): x (N, C, H, W), w (C*M, 1, kh, kw), b (C*M,) or
+    None -> (N, C*M, oh, ow); output channel o reads input channel o // M only."""
+    return implementation(x).depthwise_forward(x, w, b, stride, padding, dilation, out_size)
+
+
+def depthwise_backward_input(gy: Any, w: Any, x_shape: tuple, stride: Pair, padding: Pair,
+                             dilation: Pair) -> Any:
+    """gx (N, C, H, W) of `depthwise_forward` for gy (N, C*M, oh, ow)."""
+    return implementation(gy).depthwise_backward_input(gy, w, tuple(x_shape), stride, padding,
+                                                       dilation)
+
+
+def depthwise_backward_weight(gy: Any, x: Any, kh: int, kw: int, stride: Pair, padding: Pair,
+                              dilation: Pair) -> Any:
+    """gw (C*M, 1, kh, kw) of `depthwise_forward` for gy (N, C*M, oh, ow) and input x."""
+    return implementation(gy).depthwise_backward_weight(gy, x, kh, kw, stride, padding,
+                                                        dilation)
 
 
 def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,

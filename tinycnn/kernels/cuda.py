@@ -22,7 +22,12 @@ from typing import Any
 import cupy as cp
 
 from . import reference
-from .reference import matmul  # a @ b: cuBLAS
+from .reference import (  # the whole-array versions run as they are on CuPy arrays
+    depthwise_backward_input,
+    depthwise_backward_weight,
+    depthwise_forward,
+    matmul,  # a @ b: cuBLAS
+)
 
 Pair = tuple[int, int]
 
@@ -409,5 +414,6 @@ def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: Any,
 
 __all__ = ["adam_update", "avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
            "batchnorm_forward", "batchnorm_stats", "col2im", "conv2d_backward",
-           "conv2d_forward", "erf", "im2col", "matmul", "maxpool2d_backward",
+           "conv2d_forward", "depthwise_backward_input", "depthwise_backward_weight",
+           "depthwise_forward", "erf", "im2col", "matmul", "maxpool2d_backward",
            "maxpool2d_forward", "relu_backward", "relu_forward"]

@@ -3,6 +3,7 @@ results), for NumPy arrays. One file per family:
 
 * ``runtime.py``: compiling the loops, threads, BLAS threads, machine load, `matmul`;
 * ``conv.py``: convolution (im2col / col2im, chunks side by side, direct convolution);
+* ``depthwise.py``: depthwise convolution (one filter per channel, no columns);
 * ``pooling.py``: max and average pooling;
 * ``pointwise.py``: ReLU, erf, batch norm;
 * ``optim.py``: the fused Adam update;
@@ -13,6 +14,7 @@ while); nothing is configured at import (`runtime.configure` runs before the fir
 """
 
 from .conv import col2im, conv2d_backward, conv2d_forward, im2col
+from .depthwise import depthwise_backward_input, depthwise_backward_weight, depthwise_forward
 from .optim import adam_update
 from .pointwise import (
     batchnorm_backward,
@@ -27,6 +29,7 @@ from .runtime import configure, for_each, matmul, max_threads, parallel_chunks
 
 __all__ = ["adam_update", "avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
            "batchnorm_forward", "batchnorm_stats", "col2im", "configure", "conv2d_backward",
-           "conv2d_forward", "erf", "for_each", "im2col", "matmul", "max_threads",
+           "conv2d_forward", "depthwise_backward_input", "depthwise_backward_weight",
+           "depthwise_forward", "erf", "for_each", "im2col", "matmul", "max_threads",
            "maxpool2d_backward", "maxpool2d_forward", "parallel_chunks", "relu_backward",
            "relu_forward"]

@@ -1,0 +1,36 @@
+"""Depthwise 2-D convolution (``groups`` == input channels), forward and backward.
+
+`tinycnn.functional.conv2d` sends a convolution here when every group has one input
+channel: output channel o = c*M + m (M = out_channels / in_channels, the depth
+multiplier) filters input channel c alone with its own kh x kw window. Computed directly,
+without im2col (see `tinycnn.kernels.reference.depthwise_forward`, the readable
+version): numba loops on the CPU, the whole-array reference code on the GPU and under
+``TINYCNN_KERNELS=reference``.
+"""
+
+from __future__ import annotations
+
+from .. import kernels
+from ..autograd import Function
+
+
+class DepthwiseConv2d(Function):
+    """y = depthwise_conv(x, w) + b. x: (N, C, H, W), w: (C*M, 1, KH, KW), b: (C*M,) or
+    None; ``padding`` is (top, left), ``out_size`` (OH, OW) fixes the padding after."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, out_size):
+        ctx.geometry = (stride, padding, dilation)
+        ctx.x_shape, ctx.kernel = x.shape, w.shape[2:]
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None,
+                              w if ctx.needs_input_grad[0] else None)
+        return kernels.depthwise_forward(x, w, b, stride, padding, dilation, out_size)
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = kernels.depthwise_backward_input(gy, w, ctx.x_shape, *ctx.geometry) if needs[0] else None
+        gw = kernels.depthwise_backward_weight(gy, x, *ctx.kernel, *ctx.geometry) if needs[1] else None
+        gb = gy.sum(axis=(0, 2, 3)) if needs[2] else None
+        return gx, gw, gb, None, None, None, None
