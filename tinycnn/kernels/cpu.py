@@ -599,7 +599,8 @@ def _maxpool_bwd(gy, arg, gx):  # pragma: no cover - numba
     planes, length = gy.shape
     for p in prange(planes):
         for k in range(length):
-            gx[p, uintp(arg[p, k])] += gy[p, k]
+            if arg[p, k] >= 0:  # -1: the window lay wholly in the padding, no pixel won
+                gx[p, uintp(arg[p, k])] += gy[p, k]
 
 
 def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
