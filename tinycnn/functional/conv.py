@@ -172,6 +172,8 @@ def _chunks(x: Any, k_rows: int, out_size: Pair, group_out: int) -> list[slice]:
     several cores there are at least as many chunks as cores (see `_chunk_runner`); the
     chunks depend on the core count only, not on the load, so neither do the results."""
     n = x.shape[0]
+    if n == 0:
+        return []  # an empty batch (N = 0): nothing to compute
     if backend.array_module(x) is not np:
         return [slice(0, n)]
     per_image = k_rows * out_size[0] * out_size[1] * x.itemsize
@@ -276,6 +278,9 @@ class Conv2d(Function):
             return part_gb, part_gw
 
         shares = _chunk_runner(gy)[0](chunk, ctx.parts)
+        if not shares:  # an empty batch: the weights get zero gradients
+            k = ctx.x_shape[1] // groups * geometry[0] * geometry[1]
+            shares = [(xp.zeros(o, dtype=gy.dtype), xp.zeros((groups, k, g_out), dtype=gy.dtype))]
         # summed in chunk order, whichever thread computed each share
         gb = _sum([s[0] for s in shares]) if needs[2] else None
         gw = None

@@ -182,7 +182,7 @@ class AdaptiveMaxPool2d(Function):
         argmax = xp.empty((n, c) + tuple(out_size), dtype="int32")
         for i, (r0, r1) in enumerate(rows):
             for j, (c0, c1) in enumerate(cols):
-                win = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+                win = x[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * (c1 - c0))  # N may be 0
                 k = _argmax_nan_wins(win)
                 y[:, :, i, j] = xp.take_along_axis(win, k[..., None], axis=2)[..., 0]
                 argmax[:, :, i, j] = (r0 + k // (c1 - c0)) * w + c0 + k % (c1 - c0)

@@ -150,7 +150,8 @@ def maxpool2d_backward(gy: Any, argmax: Any, x_shape: tuple) -> Any:
     n, c, h, w = x_shape
     gx = xp.zeros((n * c, h * w + 1), dtype=gy.dtype)  # column h*w collects argmax -1
     planes = xp.arange(n * c)[:, None]
-    flat_g, flat_i = gy.reshape(n * c, -1), argmax.reshape(n * c, -1) % (h * w + 1)
+    length = gy.shape[2] * gy.shape[3]  # not -1: N may be 0
+    flat_g, flat_i = gy.reshape(n * c, length), argmax.reshape(n * c, length) % (h * w + 1)
     if xp is np:
         np.add.at(gx, (planes, flat_i), flat_g)
     else:
