@@ -1,7 +1,7 @@
 """Save and load checkpoints as ``.npz`` files: no pickle, written atomically.
 
-``tinycnn.save(state, path)`` takes any nesting of dicts, lists and tuples whose leaves
-are arrays (NumPy, CuPy, `Tensor`), NumPy scalars, ``int``, ``float``, ``bool``, ``str``
+``tinycnn.save(state, path)`` takes a single `Tensor`, or any nesting of dicts, lists
+and tuples whose leaves are arrays (NumPy, CuPy, `Tensor`), NumPy scalars, ``int``, ``float``, ``bool``, ``str``
 or ``None`` — for example::
 
     tinycnn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
@@ -26,6 +26,8 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -54,18 +56,16 @@ def _encode(value: Any, name: str, arrays: dict[str, np.ndarray]) -> dict[str, A
     from .tensor import Tensor  # noqa: PLC0415  (io is imported lazily by tinycnn)
 
     def store(arr: Any, kind: str) -> dict[str, Any]:
-        if not name:
-            raise ValueError("save: the top-level state must be a dict, list or tuple, "
-                             f"got a single {kind}")
-        if name in arrays or name == META_KEY:
+        key = name or kind  # a single tensor or array saved on its own: "tensor", "array"
+        if key in arrays or key == META_KEY:
             raise ValueError(f"save: two entries flatten to the same name {name!r}; "
                              "rename a key so that dotted paths are unique")
         arr = backend.as_numpy(arr)
         if arr.dtype.hasobject:
             raise TypeError(f"save: {name!r} is an object array, which cannot be stored "
                             "without pickle")
-        arrays[name] = arr
-        return {kind: name}
+        arrays[key] = arr
+        return {kind: key}
 
     # bool before int: bool is a subclass of int.
     if value is None:
@@ -161,7 +161,8 @@ def file_digest(path: PathLike, algorithm: str = "sha256", chunk: int = 1 << 20)
 # --- public API -----------------------------------------------------------------------
 
 def save(state: Any, path: PathLike) -> None:
-    """Write ``state`` (nested dicts/lists/tuples of arrays and scalars) to ``path``.
+    """Write ``state`` (a `Tensor`, or nested dicts/lists/tuples of tensors, arrays and
+    scalars) to ``path``; `load` gives it back, as ``torch.save`` / ``torch.load`` do.
 
     The file is an uncompressed ``.npz`` (the exact ``path`` is used; no suffix is
     added). It is first written to a temporary file in the same folder and then moved
@@ -169,9 +170,6 @@ def save(state: Any, path: PathLike) -> None:
     """
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(state, "", arrays)
-    if next(iter(tree)) not in ("dict", "list", "tuple"):
-        raise TypeError(f"save: state must be a dict, list or tuple, got "
-                        f"{type(state).__name__}")
     meta = {"format": FORMAT, "version": VERSION, "tree": tree}
     arrays[META_KEY] = np.array(json.dumps(meta))
 
@@ -211,23 +209,93 @@ def _to_device(value: Any, device: str) -> Any:
     return value
 
 
-def _load_file(path: PathLike) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"load: no such file {str(path)!r}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError) as e:  # not a zip / damaged / object arrays
-        raise ValueError(f"load: {str(path)!r} is not a readable .npz file ({e})") from None
+def _load_file(path: PathLike, fn: str = "load", need_meta: bool = False) -> Any:
+    """The structure stored in ``path`` (see `load`); a plain ``.npz`` gives its arrays,
+    unless ``need_meta``. Every problem is one ValueError naming the file."""
+    arrays = read_npz(path, fn)
+    where = f"{fn}: {str(path)!r}"
     if META_KEY not in arrays:
+        if need_meta:
+            raise ValueError(f"{where} is not a tinycnn file: no metadata (no {META_KEY!r} "
+                             "entry; tinycnn.save writes one)")
         return arrays
-    meta = json.loads(str(arrays.pop(META_KEY)))
-    if meta.get("format") != FORMAT or meta.get("version", 0) > VERSION:
-        raise ValueError(f"load: {str(path)!r} has format {meta.get('format')!r} version "
+    try:
+        meta = json.loads(str(arrays.pop(META_KEY)))
+        if not isinstance(meta, dict) or not isinstance(meta.get("tree"), dict):
+            raise ValueError("no structure in it")
+    except ValueError as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{where} is not a tinycnn file: broken metadata ({e})") from None
+    if meta.get("format") != FORMAT or not isinstance(meta.get("version"), int) \
+            or meta["version"] > VERSION:
+        raise ValueError(f"{where} has format {meta.get('format')!r} version "
                          f"{meta.get('version')!r}; this tinycnn reads {FORMAT!r} up to "
                          f"version {VERSION}")
-    return _decode(meta["tree"], arrays)
+    try:
+        return _decode(meta["tree"], arrays)
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"{where} is not a tinycnn file: broken metadata (it names "
+                         f"{type(e).__name__}: {e})") from None
+
+
+# a pickle stream starts with PROTO (0x80) and its protocol number; PyTorch's legacy
+# torch.save format is such a stream, its zip format holds one as "<name>/data.pkl"
+_PICKLE_START = tuple(bytes([0x80, p]) for p in range(2, 6))
+
+
+def read_npz(path: PathLike, fn: str = "load") -> dict[str, np.ndarray]:
+    """``{name: array}`` of an ``.npz`` file, read without pickle.
+
+    Whatever is wrong with the file raises one ValueError that names it and the problem:
+    empty, not a zip (truncated files lose the zip directory at their end), a checksum
+    mismatch in a member, a member that is not an array or holds Python objects, or a
+    PyTorch file (which `tinycnn.io.load_pytorch` reads). ``fn`` starts the message.
+    """
+    path = Path(path)
+    where = f"{fn}: {str(path)!r}"
+    if not path.is_file():
+        raise FileNotFoundError(f"{fn}: no such file {str(path)!r}")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if size == 0:
+        raise ValueError(f"{where} is empty (0 bytes)")
+    if head.startswith(_PICKLE_START):
+        raise ValueError(f"{where} is a pickle, e.g. a PyTorch file in torch.save's legacy "
+                         "format; tinycnn never unpickles. Read PyTorch files with "
+                         "tinycnn.io.load_pytorch(path)")
+    if not head.startswith(b"PK"):
+        raise ValueError(f"{where} is not an .npz file (it does not start with a zip "
+                         f"header; {size} bytes)")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ValueError(f"{where} is truncated or damaged: its zip directory is missing or "
+                         f"broken ({e}; {size} bytes)") from None
+    with archive:
+        names = archive.namelist()
+        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            raise ValueError(f"{where} is a PyTorch file (torch.save's zip format), not a "
+                             "tinycnn .npz; read it with tinycnn.io.load_pytorch(path)")
+        return {(n[:-4] if n.endswith(".npy") else n): _read_member(archive, n, where)
+                for n in names}
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
+    """One ``.npy`` member of an open archive, its checksum verified."""
+    try:
+        with archive.open(name) as member:
+            array = np.lib.format.read_array(member, allow_pickle=False)
+            member.read()  # to the end: the CRC-32 is checked there
+        return array
+    except zipfile.BadZipFile as e:
+        problem = f"checksum mismatch in member {name}" if "CRC" in str(e) else \
+            f"member {name} is damaged ({e})"
+    except (EOFError, OSError, zlib.error) as e:
+        problem = f"member {name} is truncated or damaged ({e})"
+    except ValueError as e:
+        problem = (f"member {name} holds Python objects, which cannot be loaded without "
+                   "pickle" if "pickle" in str(e) else f"member {name} is not an array ({e})")
+    raise ValueError(f"{where}: {problem}") from None
 
 
 def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler: Any = None,
@@ -255,7 +323,7 @@ def load_checkpoint(path: PathLike, model: Any = None, optimizer: Any = None,
     ``load_state_dict``; the random generator is restored too (``restore_rng``), so
     training goes on exactly as if it had never stopped.
     """
-    state = load(path)
+    state = _load_file(path, "load_checkpoint", need_meta=True)
     if not isinstance(state, dict) or "model" not in state:
         raise ValueError(f"load_checkpoint: {str(path)!r} is not a checkpoint "
                          "(it has no 'model' entry)")
