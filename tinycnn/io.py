@@ -22,10 +22,12 @@ scheduler, epoch, random generator) on top of these two.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -129,17 +131,29 @@ def _decode(node: dict[str, Any], arrays: Any) -> Any:
 # --- file helpers (also used by tinycnn.data and tinycnn.models) -----------------------
 
 
+# temporary files of an interrupted save older than this are removed whoever wrote them
+STALE_TEMP_SECONDS = 24 * 3600
+
+
 def atomic_write(path: PathLike, write: Callable[[IO[bytes]], Any]) -> None:
     """Call ``write(file)`` on a temporary file in ``path``'s folder, then rename it to ``path``.
 
     ``os.replace`` is atomic, so readers see the old file or the complete new one, never a
-    half-written file; on any error the temporary file is removed.
+    half-written file; on any error the temporary file is removed. The temporary file is
+    named ``.{name}.tmp-{pid}-{random}``: a process killed while writing leaves it behind,
+    and the next save of the same ``path`` removes it once its writer is no longer
+    running (or it is older than `STALE_TEMP_SECONDS`); nothing else is touched. The
+    file gets the usual permissions (0o666 less the umask), as ``open(path, "wb")`` would.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    prefix = _temp_prefix(path)
+    _remove_stale_temps(folder, prefix)
+    fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # POSIX; mkstemp makes the file 0o600
+                os.fchmod(f.fileno(), 0o666 & ~_umask())
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -147,6 +161,47 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}.tmp-"
+
+
+def _umask() -> int:
+    """The process's umask (read from /proc where it can be, which changes nothing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temps(folder: Path, prefix: str) -> None:
+    """Remove ``folder``'s temporary files of this target whose writer has died."""
+    for tmp in folder.glob(glob.escape(prefix) + "*"):
+        pid_text = tmp.name[len(prefix):].split("-", 1)[0]
+        try:
+            old = time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS
+            if old or (pid_text.isdigit() and not _process_alive(int(pid_text))):
+                tmp.unlink()
+        except OSError:  # gone already (another save cleaned up), or not ours to remove
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        return True  # another thread of ours may be writing it; Windows: age alone decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def file_digest(path: PathLike, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:
