@@ -354,8 +354,9 @@ def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
 
 
 def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler: Any = None,
-                    epoch: int | None = None, **extra: Any) -> None:
-    """Save what resuming a run needs: model, optimizer, scheduler, epoch, RNG state.
+                    epoch: int | None = None, loader: Any = None, **extra: Any) -> None:
+    """Save what resuming a run needs: model, optimizer, scheduler, epoch, RNG state, and
+    the training `DataLoader`'s shuffling state (``loader``, when given).
 
     ``extra`` entries (history, the model's name, the best score...) are stored too.
     """
@@ -364,6 +365,8 @@ def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler
         state["optimizer"] = optimizer.state_dict()
     if scheduler is not None:
         state["scheduler"] = scheduler.state_dict()
+    if loader is not None and hasattr(loader, "state_dict"):
+        state["loader"] = loader.state_dict()
     state["epoch"] = epoch
     state["rng"] = backend.get_rng_state()
     state.update(extra)
@@ -371,10 +374,11 @@ def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler
 
 
 def load_checkpoint(path: PathLike, model: Any = None, optimizer: Any = None,
-                    scheduler: Any = None, restore_rng: bool = True) -> dict[str, Any]:
+                    scheduler: Any = None, restore_rng: bool = True,
+                    loader: Any = None) -> dict[str, Any]:
     """Load a `save_checkpoint` file into the given objects and return the whole state.
 
-    Each of ``model``, ``optimizer``, ``scheduler`` that is given gets its
+    Each of ``model``, ``optimizer``, ``scheduler``, ``loader`` that is given gets its
     ``load_state_dict``; the random generator is restored too (``restore_rng``), so
     training goes on exactly as if it had never stopped.
     """
@@ -382,6 +386,8 @@ def load_checkpoint(path: PathLike, model: Any = None, optimizer: Any = None,
     if not isinstance(state, dict) or "model" not in state:
         raise ValueError(f"load_checkpoint: {str(path)!r} is not a checkpoint "
                          "(it has no 'model' entry)")
+    if loader is not None and state.get("loader") is not None:
+        loader.load_state_dict(state["loader"])
     for name, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
         if obj is None:
             continue
