@@ -31,6 +31,9 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                    ceil_mode: bool, fn: str) -> tuple:
+    if 0 in x.shape[1:]:  # as PyTorch: only the batch may be empty
+        raise ValueError(f"{fn}: expected an input with non-zero channels, height and width "
+                         f"(the batch may be empty), got shape {x.shape}")
     kernel = pair(kernel_size, "kernel_size", fn, minimum=1)
     stride = kernel if stride is None or stride == () else pair(stride, "stride", fn, 1)
     padding = pair(padding, "padding", fn)
