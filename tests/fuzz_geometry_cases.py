@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import tinycnn
 import tinycnn.functional as F
 
-SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")), deadline=None,
                     derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 small = st.integers(0, 4)
