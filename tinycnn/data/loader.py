@@ -123,9 +123,8 @@ class DataLoader:
                 if self.batch_transform is not None:
                     fields = (apply_batch(self.batch_transform, fields[0]),) + fields[1:]
             except Exception as e:
-                if not getattr(e, "_tinycnn_located", False):
-                    _locate(e, f"DataLoader: building batch {number} (dataset indices "
-                               f"{_indices(indices)})")
+                _locate(e, f"DataLoader: building batch {number} (dataset indices "
+                           f"{_indices(indices)})")
                 raise
         fields = tuple(as_tensor(f, is_input=(k == 0)) for k, f in enumerate(fields))
         if self.device is not None:
@@ -154,6 +153,8 @@ def _locate(error: Exception, where: str) -> None:
     """Say in ``error`` itself where the data pipeline raised it, keeping its type and
     traceback: its message gets `` [where]`` (or, for an exception whose message is not
     its first argument, a note under the traceback, Python 3.11+)."""
+    if getattr(error, "_tinycnn_located", False):
+        return  # said already (by the sample that raised it, or an earlier pass)
     error._tinycnn_located = True  # type: ignore[attr-defined]
     args = error.args
     if isinstance(error, OSError) and error.strerror:
