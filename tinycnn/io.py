@@ -242,7 +242,8 @@ def load(path: PathLike, map_location: Any = None, weights_only: bool = True) ->
     when given: ``"cpu"``, ``"cuda"``); ``model.load_state_dict`` moves them to the
     model's device anyway. A plain ``.npz`` that `save` did not write comes back as a
     flat ``{name: array}`` dict. ``weights_only`` is accepted for PyTorch compatibility:
-    nothing is ever unpickled, so every load is weights-only.
+    nothing is ever unpickled, so every load is weights-only. A damaged file, or one
+    written by ``torch.save``, raises one ValueError naming the file (see `read_npz`).
     """
     del weights_only  # always true here: the file holds arrays and JSON, never pickle
     state = _load_file(path)
