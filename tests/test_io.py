@@ -96,7 +96,7 @@ def test_plain_npz_loads_flat(tmp_path):
 
 def test_pickled_npz_is_refused(tmp_path):
     np.savez(tmp_path / "obj.npz", o=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(ValueError, match="not a readable .npz"):
+    with pytest.raises(ValueError, match="obj.npz': member o.npy holds Python objects"):
         tinycnn.load(tmp_path / "obj.npz")
 
 
@@ -105,8 +105,6 @@ def test_pickled_npz_is_refused(tmp_path):
     ({"a.b": np.zeros(1), "a": {"b": np.zeros(1)}}, ValueError, "same name 'a.b'"),
     ({(1, 2): 3}, TypeError, "keys must be str or int"),
     ({"o": np.array([None], dtype=object)}, TypeError, "object array"),
-    (np.zeros(3), ValueError, "top-level state must be a dict"),
-    (5, TypeError, "state must be a dict"),
 ])
 def test_bad_state_is_rejected(tmp_path, state, exc, match):
     with pytest.raises(exc, match=match):
@@ -132,7 +130,7 @@ def test_missing_file_and_folder(tmp_path):
 
 def test_not_an_npz(tmp_path):
     (tmp_path / "junk.npz").write_text("hello")
-    with pytest.raises(ValueError, match="not a readable .npz"):
+    with pytest.raises(ValueError, match="junk.npz' is not an .npz file"):
         tinycnn.load(tmp_path / "junk.npz")
 
 

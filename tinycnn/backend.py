@@ -23,16 +23,21 @@ class DeviceError(RuntimeError):
 
 
 @functools.cache
-def _cupy() -> ModuleType | None:
-    """The cupy module if it imports and sees a GPU, else None."""
+def _probe_cupy() -> tuple[ModuleType | None, str]:
+    """(the cupy module if it imports and sees a GPU else None, why not: "" when usable)."""
     try:
         import cupy  # noqa: PLC0415  (optional dependency, imported on demand)
 
         if cupy.cuda.runtime.getDeviceCount() < 1:
-            return None
-        return cupy
-    except Exception:  # ImportError, CUDA driver errors: no usable GPU either way
-        return None
+            return None, "CuPy sees no CUDA device"
+        return cupy, ""
+    except Exception as e:  # ImportError, CUDA driver errors: no usable GPU either way
+        return None, f"{type(e).__name__}: {e}".strip()
+
+
+def _cupy() -> ModuleType | None:
+    """The cupy module if it imports and sees a GPU, else None."""
+    return _probe_cupy()[0]
 
 
 def cuda_available() -> bool:
@@ -65,9 +70,9 @@ def normalize_device(device: Any) -> str:
     if name in ("cuda", "gpu") or name.startswith("cuda:"):
         if not cuda_available():
             raise DeviceError(
-                f"device={device!r} was requested but CUDA is not available: "
-                "install CuPy for your CUDA version (pip install 'tinycnn[cuda]') "
-                "and make sure a GPU is visible, or use device='cpu'"
+                f"device={device!r} was requested but CUDA is not available "
+                f"({_probe_cupy()[1]}): install CuPy for your CUDA version (pip install "
+                "'tinycnn[cuda]') and make sure a GPU is visible, or use device='cpu'"
             )
         return "cuda"
     raise DeviceError(f"device must be 'cpu' or 'cuda', got {device!r}")

@@ -1,7 +1,7 @@
 """Save and load checkpoints as ``.npz`` files: no pickle, written atomically.
 
-``tinycnn.save(state, path)`` takes any nesting of dicts, lists and tuples whose leaves
-are arrays (NumPy, CuPy, `Tensor`), NumPy scalars, ``int``, ``float``, ``bool``, ``str``
+``tinycnn.save(state, path)`` takes a single `Tensor`, or any nesting of dicts, lists
+and tuples whose leaves are arrays (NumPy, CuPy, `Tensor`), NumPy scalars, ``int``, ``float``, ``bool``, ``str``
 or ``None`` — for example::
 
     tinycnn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
@@ -22,10 +22,14 @@ scheduler, epoch, random generator) on top of these two.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import tempfile
+import time
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -55,18 +59,16 @@ def _encode(value: Any, name: str, arrays: dict[str, np.ndarray]) -> dict[str, A
     from .tensor import Tensor  # noqa: PLC0415  (io is imported lazily by tinycnn)
 
     def store(arr: Any, kind: str) -> dict[str, Any]:
-        if not name:
-            raise ValueError("save: the top-level state must be a dict, list or tuple, "
-                             f"got a single {kind}")
-        if name in arrays or name == META_KEY:
+        key = name or kind  # a single tensor or array saved on its own: "tensor", "array"
+        if key in arrays or key == META_KEY:
             raise ValueError(f"save: two entries flatten to the same name {name!r}; "
                              "rename a key so that dotted paths are unique")
         arr = backend.as_numpy(arr)
         if arr.dtype.hasobject:
             raise TypeError(f"save: {name!r} is an object array, which cannot be stored "
                             "without pickle")
-        arrays[name] = arr
-        return {kind: name}
+        arrays[key] = arr
+        return {kind: key}
 
     # bool before int: bool is a subclass of int.
     if value is None:
@@ -130,17 +132,29 @@ def _decode(node: dict[str, Any], arrays: Any) -> Any:
 # --- file helpers (also used by tinycnn.data and tinycnn.models) -----------------------
 
 
+# temporary files of an interrupted save older than this are removed whoever wrote them
+STALE_TEMP_SECONDS = 24 * 3600
+
+
 def atomic_write(path: PathLike, write: Callable[[IO[bytes]], Any]) -> None:
     """Call ``write(file)`` on a temporary file in ``path``'s folder, then rename it to ``path``.
 
     ``os.replace`` is atomic, so readers see the old file or the complete new one, never a
-    half-written file; on any error the temporary file is removed.
+    half-written file; on any error the temporary file is removed. The temporary file is
+    named ``.{name}.tmp-{pid}-{random}``: a process killed while writing leaves it behind,
+    and the next save of the same ``path`` removes it once its writer is no longer
+    running (or it is older than `STALE_TEMP_SECONDS`); nothing else is touched. The
+    file gets the usual permissions (0o666 less the umask), as ``open(path, "wb")`` would.
     """
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    prefix = _temp_prefix(path)
+    _remove_stale_temps(folder, prefix)
+    fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
+            if hasattr(os, "fchmod"):  # POSIX; mkstemp makes the file 0o600
+                os.fchmod(f.fileno(), 0o666 & ~_umask())
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -148,6 +162,47 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}.tmp-"
+
+
+def _umask() -> int:
+    """The process's umask (read from /proc where it can be, which changes nothing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_stale_temps(folder: Path, prefix: str) -> None:
+    """Remove ``folder``'s temporary files of this target whose writer has died."""
+    for tmp in folder.glob(glob.escape(prefix) + "*"):
+        pid_text = tmp.name[len(prefix):].split("-", 1)[0]
+        try:
+            old = time.time() - tmp.stat().st_mtime > STALE_TEMP_SECONDS
+            if old or (pid_text.isdigit() and not _process_alive(int(pid_text))):
+                tmp.unlink()
+        except OSError:  # gone already (another save cleaned up), or not ours to remove
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":
+        return True  # another thread of ours may be writing it; Windows: age alone decides
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else
+        return True
+    return True
 
 
 def file_digest(path: PathLike, algorithm: str = "sha256", chunk: int = 1 << 20) -> str:
@@ -162,7 +217,8 @@ def file_digest(path: PathLike, algorithm: str = "sha256", chunk: int = 1 << 20)
 # --- public API -----------------------------------------------------------------------
 
 def save(state: Any, path: PathLike) -> None:
-    """Write ``state`` (nested dicts/lists/tuples of arrays and scalars) to ``path``.
+    """Write ``state`` (a `Tensor`, or nested dicts/lists/tuples of tensors, arrays and
+    scalars) to ``path``; `load` gives it back, as ``torch.save`` / ``torch.load`` do.
 
     The file is an uncompressed ``.npz`` (the exact ``path`` is used; no suffix is
     added). It is first written to a temporary file in the same folder and then moved
@@ -170,9 +226,6 @@ def save(state: Any, path: PathLike) -> None:
     """
     arrays: dict[str, np.ndarray] = {}
     tree = _encode(state, "", arrays)
-    if next(iter(tree)) not in ("dict", "list", "tuple"):
-        raise TypeError(f"save: state must be a dict, list or tuple, got "
-                        f"{type(state).__name__}")
     meta = {"format": FORMAT, "version": VERSION, "tree": tree}
     arrays[META_KEY] = np.array(json.dumps(meta))
 
@@ -190,7 +243,8 @@ def load(path: PathLike, map_location: Any = None, weights_only: bool = True) ->
     when given: ``"cpu"``, ``"cuda"``); ``model.load_state_dict`` moves them to the
     model's device anyway. A plain ``.npz`` that `save` did not write comes back as a
     flat ``{name: array}`` dict. ``weights_only`` is accepted for PyTorch compatibility:
-    nothing is ever unpickled, so every load is weights-only.
+    nothing is ever unpickled, so every load is weights-only. A damaged file, or one
+    written by ``torch.save``, raises one ValueError naming the file (see `read_npz`).
     """
     del weights_only  # always true here: the file holds arrays and JSON, never pickle
     state = _load_file(path)
@@ -212,28 +266,99 @@ def _to_device(value: Any, device: str) -> Any:
     return value
 
 
-def _load_file(path: PathLike) -> Any:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"load: no such file {str(path)!r}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
-    except (ValueError, OSError) as e:  # not a zip / damaged / object arrays
-        raise ValueError(f"load: {str(path)!r} is not a readable .npz file ({e})") from None
+def _load_file(path: PathLike, fn: str = "load", need_meta: bool = False) -> Any:
+    """The structure stored in ``path`` (see `load`); a plain ``.npz`` gives its arrays,
+    unless ``need_meta``. Every problem is one ValueError naming the file."""
+    arrays = read_npz(path, fn)
+    where = f"{fn}: {str(path)!r}"
     if META_KEY not in arrays:
+        if need_meta:
+            raise ValueError(f"{where} is not a tinycnn file: no metadata (no {META_KEY!r} "
+                             "entry; tinycnn.save writes one)")
         return arrays
-    meta = json.loads(str(arrays.pop(META_KEY)))
-    if meta.get("format") != FORMAT or meta.get("version", 0) > VERSION:
-        raise ValueError(f"load: {str(path)!r} has format {meta.get('format')!r} version "
+    try:
+        meta = json.loads(str(arrays.pop(META_KEY)))
+        if not isinstance(meta, dict) or not isinstance(meta.get("tree"), dict):
+            raise ValueError("no structure in it")
+    except ValueError as e:  # json.JSONDecodeError is a ValueError
+        raise ValueError(f"{where} is not a tinycnn file: broken metadata ({e})") from None
+    if meta.get("format") != FORMAT or not isinstance(meta.get("version"), int) \
+            or meta["version"] > VERSION:
+        raise ValueError(f"{where} has format {meta.get('format')!r} version "
                          f"{meta.get('version')!r}; this tinycnn reads {FORMAT!r} up to "
                          f"version {VERSION}")
-    return _decode(meta["tree"], arrays)
+    try:
+        return _decode(meta["tree"], arrays)
+    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        raise ValueError(f"{where} is not a tinycnn file: broken metadata (it names "
+                         f"{type(e).__name__}: {e})") from None
+
+
+# a pickle stream starts with PROTO (0x80) and its protocol number; PyTorch's legacy
+# torch.save format is such a stream, its zip format holds one as "<name>/data.pkl"
+_PICKLE_START = tuple(bytes([0x80, p]) for p in range(2, 6))
+
+
+def read_npz(path: PathLike, fn: str = "load") -> dict[str, np.ndarray]:
+    """``{name: array}`` of an ``.npz`` file, read without pickle.
+
+    Whatever is wrong with the file raises one ValueError that names it and the problem:
+    empty, not a zip (truncated files lose the zip directory at their end), a checksum
+    mismatch in a member, a member that is not an array or holds Python objects, or a
+    PyTorch file (which `tinycnn.io.load_pytorch` reads). ``fn`` starts the message.
+    """
+    path = Path(path)
+    where = f"{fn}: {str(path)!r}"
+    if not path.is_file():
+        raise FileNotFoundError(f"{fn}: no such file {str(path)!r}")
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if size == 0:
+        raise ValueError(f"{where} is empty (0 bytes)")
+    if head.startswith(_PICKLE_START):
+        raise ValueError(f"{where} is a pickle, e.g. a PyTorch file in torch.save's legacy "
+                         "format; tinycnn never unpickles. Read PyTorch files with "
+                         "tinycnn.io.load_pytorch(path)")
+    if not head.startswith(b"PK"):
+        raise ValueError(f"{where} is not an .npz file (it does not start with a zip "
+                         f"header; {size} bytes)")
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ValueError(f"{where} is truncated or damaged: its zip directory is missing or "
+                         f"broken ({e}; {size} bytes)") from None
+    with archive:
+        names = archive.namelist()
+        if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+            raise ValueError(f"{where} is a PyTorch file (torch.save's zip format), not a "
+                             "tinycnn .npz; read it with tinycnn.io.load_pytorch(path)")
+        return {(n[:-4] if n.endswith(".npy") else n): _read_member(archive, n, where)
+                for n in names}
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
+    """One ``.npy`` member of an open archive, its checksum verified."""
+    try:
+        with archive.open(name) as member:
+            array = np.lib.format.read_array(member, allow_pickle=False)
+            member.read()  # to the end: the CRC-32 is checked there
+        return array
+    except zipfile.BadZipFile as e:
+        problem = f"checksum mismatch in member {name}" if "CRC" in str(e) else \
+            f"member {name} is damaged ({e})"
+    except (EOFError, OSError, zlib.error) as e:
+        problem = f"member {name} is truncated or damaged ({e})"
+    except ValueError as e:
+        problem = (f"member {name} holds Python objects, which cannot be loaded without "
+                   "pickle" if "pickle" in str(e) else f"member {name} is not an array ({e})")
+    raise ValueError(f"{where}: {problem}") from None
 
 
 def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler: Any = None,
-                    epoch: int | None = None, **extra: Any) -> None:
-    """Save what resuming a run needs: model, optimizer, scheduler, epoch, RNG state.
+                    epoch: int | None = None, loader: Any = None, **extra: Any) -> None:
+    """Save what resuming a run needs: model, optimizer, scheduler, epoch, RNG state, and
+    the training `DataLoader`'s shuffling state (``loader``, when given).
 
     ``extra`` entries (history, the model's name, the best score...) are stored too.
     """
@@ -242,6 +367,8 @@ def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler
         state["optimizer"] = optimizer.state_dict()
     if scheduler is not None:
         state["scheduler"] = scheduler.state_dict()
+    if loader is not None and hasattr(loader, "state_dict"):
+        state["loader"] = loader.state_dict()
     state["epoch"] = epoch
     state["rng"] = backend.get_rng_state()
     state.update(extra)
@@ -249,17 +376,20 @@ def save_checkpoint(path: PathLike, model: Any, optimizer: Any = None, scheduler
 
 
 def load_checkpoint(path: PathLike, model: Any = None, optimizer: Any = None,
-                    scheduler: Any = None, restore_rng: bool = True) -> dict[str, Any]:
+                    scheduler: Any = None, restore_rng: bool = True,
+                    loader: Any = None) -> dict[str, Any]:
     """Load a `save_checkpoint` file into the given objects and return the whole state.
 
-    Each of ``model``, ``optimizer``, ``scheduler`` that is given gets its
+    Each of ``model``, ``optimizer``, ``scheduler``, ``loader`` that is given gets its
     ``load_state_dict``; the random generator is restored too (``restore_rng``), so
     training goes on exactly as if it had never stopped.
     """
-    state = load(path)
+    state = _load_file(path, "load_checkpoint", need_meta=True)
     if not isinstance(state, dict) or "model" not in state:
         raise ValueError(f"load_checkpoint: {str(path)!r} is not a checkpoint "
                          "(it has no 'model' entry)")
+    if loader is not None and state.get("loader") is not None:
+        loader.load_state_dict(state["loader"])
     for name, obj in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
         if obj is None:
             continue

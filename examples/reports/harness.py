@@ -48,6 +48,7 @@ import os
 import shlex
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -279,7 +280,7 @@ def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
     from tinycnn.data import transforms as T  # noqa: PLC0415
     from tinycnn.data.datasets import ImageFolder  # noqa: PLC0415
     from tinycnn.data.datasets.utils import cache_dir  # noqa: PLC0415
-    from tinycnn.io import atomic_write  # noqa: PLC0415
+    from tinycnn.io import atomic_write, read_npz  # noqa: PLC0415
 
     folder = ImageFolder(root, transform=T.Compose([T.Resize(size), T.CenterCrop(size)]))
     chosen = list(range(len(folder))) if indices is None else list(indices)
@@ -287,8 +288,11 @@ def _folder_arrays(root: Path, size: int, indices: Sequence[int] | None = None,
     ident = json.dumps([str(root.resolve()), size, chosen, [s for s, _ in folder.samples]])
     key = f"folder-{hashlib.md5(ident.encode()).hexdigest()[:16]}.npz"
     if cache is not None and (cache / key).is_file():
-        with np.load(cache / key, allow_pickle=False) as z:
+        try:
+            z = read_npz(cache / key, "image cache")
             return z["x"], z["y"], folder.classes
+        except (ValueError, KeyError) as err:  # damaged: decode the images again, overwrite
+            warnings.warn(f"{err}; rebuilding the cache entry", RuntimeWarning, stacklevel=2)
     with ThreadPoolExecutor(max(1, workers)) as pool:  # PIL decodes without the GIL
         samples = list(pool.map(lambda i: folder[i], chosen))
     x = np.stack([np.asarray(img, dtype=np.uint8) for img, _ in samples])

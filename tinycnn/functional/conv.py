@@ -159,6 +159,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     """
     fn = "conv2d"
     x = check_image_batch(input, fn)
+    if x.shape[0] and x.shape[1] and 0 in x.shape[2:]:  # as PyTorch
+        raise ValueError(f"{fn}: an input with zero height or width must be an empty batch "
+                         f"(N = 0 or C = 0), got shape {x.shape}")
     check_tensor(weight, "weight", fn)
     if weight.ndim != 4:
         raise ValueError(f"{fn}: expected weight of rank 4 (O, C/groups, KH, KW), got shape "

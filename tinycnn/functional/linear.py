@@ -32,7 +32,7 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         g2 = gy.reshape(-1, gy.shape[-1])  # (batch, out): all leading dims are the batch
         # kernels.matmul: a @ b, on the CPU spread over the cores
-        gx = kernels.matmul(g2, w).reshape(*gy.shape[:-1], -1) if ctx.needs_input_grad[0] \
+        gx = kernels.matmul(g2, w).reshape(*gy.shape[:-1], w.shape[1]) if ctx.needs_input_grad[0] \
             else None
         gw = kernels.matmul(g2.T, x.reshape(-1, x.shape[-1])) if ctx.needs_input_grad[1] \
             else None

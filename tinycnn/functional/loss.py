@@ -35,14 +35,16 @@ def _reduce(per: Any, reduction: str, denom: Any) -> Any:
         return per
     total = per.sum()
     xp = backend.array_module(per)
-    return xp.asarray(total if reduction == "sum" else total / denom, dtype=per.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch's mean is NaN
+        return xp.asarray(total if reduction == "sum" else total / denom, dtype=per.dtype)
 
 
 def _upstream(g: Any, reduction: str, denom: Any) -> Any:
     """The output gradient as a factor on each element's loss (broadcastable)."""
     if reduction == "none":
         return g
-    return g if reduction == "sum" else g / denom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return g if reduction == "sum" else g / denom
 
 
 # --- cross-entropy and NLL --------------------------------------------------------------------

@@ -11,6 +11,7 @@ the running estimates move towards them; in evaluation the running estimates are
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import backend, kernels
@@ -21,7 +22,7 @@ from ..tensor import Tensor
 
 def _per_channel(a: Any) -> Any:
     """(N, C, *) -> (N, C, S): the layout of the batch-norm kernels (a view when it can be)."""
-    return a.reshape(a.shape[0], a.shape[1], -1)
+    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))  # no -1: N may be 0
 
 
 class BatchNorm(Function):
@@ -89,14 +90,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             if t.shape != (c,):
                 raise ValueError(f"{fn}: expected {name} of shape ({c},) for input with {c} "
                                  f"channels, got {t.shape}")
+            if name in ("weight", "bias") and t.dtype != input.dtype:  # as conv2d, linear
+                raise TypeError(f"{fn}: input dtype {input.dtype} and {name} dtype {t.dtype} "
+                                "differ")
     if momentum is None or not 0.0 <= float(momentum) <= 1.0:
         raise ValueError(f"{fn}: momentum must be a number in [0, 1], got {momentum!r} "
                          "(nn.BatchNorm passes 1/num_batches_tracked for momentum=None)")
     x = input.data
     xp = backend.array_module(x)
-    if training:
-        m = x.size // c
-        if m <= 1:
+    m = x.size // max(c, 1)
+    if training and m == 0:
+        # an empty batch (as PyTorch): an empty output, the running statistics unchanged
+        mean, var, training = xp.zeros(c, dtype=x.dtype), xp.ones(c, dtype=x.dtype), False
+    elif training:
+        if m == 1:
             raise ValueError(f"{fn}: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
         mean, var = kernels.batchnorm_stats(_per_channel(x))

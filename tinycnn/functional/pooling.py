@@ -31,6 +31,9 @@ def pool_output_size(size: int, kernel: int, stride: int, padding: int, dilation
 
 def _pool_geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
                    ceil_mode: bool, fn: str) -> tuple:
+    if 0 in x.shape[1:]:  # as PyTorch: only the batch may be empty
+        raise ValueError(f"{fn}: expected an input with non-zero channels, height and width "
+                         f"(the batch may be empty), got shape {x.shape}")
     kernel = pair(kernel_size, "kernel_size", fn, minimum=1)
     stride = kernel if stride is None or stride == () else pair(stride, "stride", fn, 1)
     padding = pair(padding, "padding", fn)
@@ -182,7 +185,7 @@ class AdaptiveMaxPool2d(Function):
         argmax = xp.empty((n, c) + tuple(out_size), dtype="int32")
         for i, (r0, r1) in enumerate(rows):
             for j, (c0, c1) in enumerate(cols):
-                win = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+                win = x[:, :, r0:r1, c0:c1].reshape(n, c, (r1 - r0) * (c1 - c0))  # N may be 0
                 k = _argmax_nan_wins(win)
                 y[:, :, i, j] = xp.take_along_axis(win, k[..., None], axis=2)[..., 0]
                 argmax[:, :, i, j] = (r0 + k // (c1 - c0)) * w + c0 + k % (c1 - c0)

@@ -149,7 +149,7 @@ _maxpool_fwd = cp.ElementwiseKernel(
     """
     const int ox = (int)(i % ow), oy = (int)((i / ow) % oh);
     const long long plane = (i / ((long long)ow * oh)) * h * w;
-    T best = 0;
+    T best = -INFINITY;  // a window wholly in the padding gives -inf and argmax -1 (PyTorch)
     int where = -1;
     for (int ki = 0; ki < kh; ++ki) {
         const int r = oy * sh - ph + ki * dh;
@@ -169,11 +169,12 @@ _maxpool_fwd = cp.ElementwiseKernel(
 )
 
 # scatter: each output adds its gradient onto the pixel that won its window; windows
-# may overlap (stride < kernel, adaptive pooling), so the add is atomic
+# may overlap (stride < kernel, adaptive pooling), so the add is atomic; arg -1 (a window
+# wholly in the padding) adds nothing
 _maxpool_bwd = cp.ElementwiseKernel(
     "T gy, int32 arg, int64 out_plane, int64 in_plane",
     "raw T gx",
-    "atomicAdd(&gx[(i / out_plane) * in_plane + arg], gy)",
+    "if (arg >= 0) atomicAdd(&gx[(i / out_plane) * in_plane + arg], gy)",
     "tinycnn_maxpool_bwd",
 )
 

@@ -116,11 +116,14 @@ def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dil
     rows = xp.arange(oh) * stride[0] - padding[0]  # first tap's row for each output row
     cols = xp.arange(ow) * stride[1] - padding[1]
     y = xp.full(x.shape[:2] + (oh, ow), -np.inf, dtype=x.dtype)
-    # start at the first in-bounds tap of each window (that is what wins if all are -inf)
+    # start at the first in-bounds tap of each window (that is what wins if all are -inf);
+    # a window with no tap inside the image (all padding) keeps -inf and argmax -1
     first_h = rows + _first_inside(rows, dilation[0])
     first_w = cols + _first_inside(cols, dilation[1])
-    argmax = xp.broadcast_to((first_h[:, None] * w + first_w[None, :]).astype(np.int32),
-                             y.shape).copy()
+    inside = (((first_h < h) & (first_h <= rows + (kh - 1) * dilation[0]))[:, None]
+              & ((first_w < w) & (first_w <= cols + (kw - 1) * dilation[1]))[None, :])
+    start = xp.where(inside, first_h[:, None] * w + first_w[None, :], -1)
+    argmax = xp.broadcast_to(start.astype(np.int32), y.shape).copy()
     for ki in range(kh):
         for kj in range(kw):
             v = xpad[_tap(ki, kj, stride, dilation, out_size)]
@@ -141,20 +144,21 @@ def maxpool2d_backward(gy: Any, argmax: Any, x_shape: tuple) -> Any:
     """Send each output gradient to the pixel that won its window.
 
     gy, argmax: (N, C, oh, ow) -> gx: (N, C, H, W). Overlapping windows that chose the
-    same pixel add up.
+    same pixel add up; a window wholly in the padding (argmax -1) sends nothing.
     """
     xp = array_module(gy)
     n, c, h, w = x_shape
-    gx = xp.zeros((n * c, h * w), dtype=gy.dtype)
+    gx = xp.zeros((n * c, h * w + 1), dtype=gy.dtype)  # column h*w collects argmax -1
     planes = xp.arange(n * c)[:, None]
-    flat_g, flat_i = gy.reshape(n * c, -1), argmax.reshape(n * c, -1)
+    length = gy.shape[2] * gy.shape[3]  # not -1: N may be 0
+    flat_g, flat_i = gy.reshape(n * c, length), argmax.reshape(n * c, length) % (h * w + 1)
     if xp is np:
         np.add.at(gx, (planes, flat_i), flat_g)
     else:
         import cupyx  # noqa: PLC0415
 
         cupyx.scatter_add(gx, (planes, flat_i), flat_g)
-    return gx.reshape(x_shape)
+    return xp.ascontiguousarray(gx[:, :-1]).reshape(x_shape)
 
 
 # --- average pooling ------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Pretrained weights as plain arrays: ``.npz`` files keyed by torchvision's state_dict names.
 
 The format is deliberately dull: one array per state_dict entry, under its name
-(``features.0.weight``, ``layer1.0.bn1.running_var``), read with
-``np.load(allow_pickle=False)`` so a weights file can never run code. Next to
+(``features.0.weight``, ``layer1.0.bn1.running_var``), read without pickle
+(`tinycnn.io.read_npz`) so a weights file can never run code. Next to
 ``resnet18.npz`` a JSON sidecar ``resnet18.json`` records where the arrays came from::
 
     {"format": "tinycnn-weights/1", "architecture": "resnet18",
@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..backend import as_numpy
-from ..io import atomic_write, file_digest, load_pytorch
+from ..io import atomic_write, file_digest, load_pytorch, read_npz
 from ..tensor import Tensor
 
 FORMAT = "tinycnn-weights/1"
@@ -110,7 +110,10 @@ def read_sidecar(path: str | os.PathLike) -> dict[str, Any] | None:
     side = sidecar_path(path)
     if not side.is_file():
         return None
-    return json.loads(side.read_text())
+    try:
+        return json.loads(side.read_text())
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"{side}: the weights' sidecar is not valid JSON ({e})") from None
 
 
 def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -127,8 +130,7 @@ def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     if side is not None and side.get("sha256") and file_digest(path, "sha256") != side["sha256"]:
         raise ValueError(f"{path}: sha256 differs from {sidecar_path(path).name}; the file "
                          "is corrupted or was replaced (re-export it)")
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    return read_npz(path, "load_weights")
 
 
 def _describe(names: list[str]) -> str:

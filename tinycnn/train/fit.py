@@ -22,6 +22,7 @@ custom step (two losses, gradient clipping, mixup) is one overridden method::
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -72,6 +73,9 @@ class Trainer:
         self.stop_training = False
         self.steps_per_epoch: int | None = None
         self.final_epoch = 0
+        self.train_loader: Iterable | None = None  # the loader of the running or last fit()
+        self._loader_state: dict[str, Any] | None = None  # from a checkpoint, for the next fit
+        self._position = (0, 0)  # (epoch, step) of the batch being trained on
         self._active: list[Callback] = []  # the callbacks of the running fit()
 
     # --- one step ------------------------------------------------------------------------
@@ -80,9 +84,19 @@ class Trainer:
         self.optimizer.zero_grad()
         logits = first_output(self.model(x))
         loss = self.loss_fn(logits, y)
+        self.check_loss(float(loss.item()))  # before the update: the weights stay finite
         loss.backward()
         self.optimizer.step()
         return loss, logits
+
+    def check_loss(self, value: float) -> None:
+        """Raise `FloatingPointError` naming the epoch and step unless the loss is finite."""
+        if not math.isfinite(value):
+            epoch, step = self._position
+            raise FloatingPointError(
+                f"the loss is {value} at epoch {epoch}, step {step}: training diverged "
+                "(try a lower learning rate, or check the inputs for NaN/inf); the model "
+                "keeps the weights of the step before")
 
     # --- one epoch -----------------------------------------------------------------------
     def train_epoch(self, loader: Iterable) -> dict[str, float | None]:
@@ -92,12 +106,10 @@ class Trainer:
         loss_sum, correct, seen, labelled = 0.0, 0, 0, True
         for step, (x, y) in enumerate(loader, 1):
             x, y = to_tensor(x, self.device), to_tensor(y, self.device)
+            self._position = (epoch, step)
             loss, logits = self.train_step(x, y)
             value = float(loss.item())
-            if not math.isfinite(value):
-                raise FloatingPointError(
-                    f"the loss is {value} at epoch {epoch}, step {step}: training diverged "
-                    "(try a lower learning rate, or check the inputs for NaN/inf)")
+            self.check_loss(value)  # again, for a train_step override that does not
             n = len(y)
             hits = count_correct(logits, y)
             labelled = labelled and hits is not None
@@ -136,6 +148,10 @@ class Trainer:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         self._active = self._all_callbacks()
+        self.train_loader = train_loader
+        if self._loader_state is not None and hasattr(train_loader, "load_state_dict"):
+            train_loader.load_state_dict(self._loader_state)  # shuffle on where it stopped
+        self._loader_state = None
         self.steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
         self.final_epoch = self.epoch + epochs
         self.stop_training = False
@@ -158,14 +174,16 @@ class Trainer:
 
     # --- checkpoints ---------------------------------------------------------------------
     def save_checkpoint(self, path: Any, **extra: Any) -> None:
-        """Save model, optimizer, scheduler, epoch, RNG state and history to ``path``."""
+        """Save model, optimizer, scheduler, epoch, RNG state, history and the training
+        loader's shuffling state to ``path``."""
         save_checkpoint(path, self.model, self.optimizer, self.scheduler, epoch=self.epoch,
-                        history=self.history.state_dict(), **extra)
+                        loader=self.train_loader, history=self.history.state_dict(), **extra)
 
     def load_checkpoint(self, path: Any) -> dict[str, Any]:
         """Restore everything `save_checkpoint` saved; the next `fit` goes on from there."""
         state = load_checkpoint(path, self.model, self.optimizer, self.scheduler)
         self.epoch = int(state.get("epoch") or 0)
+        self._loader_state = state.get("loader")  # the next fit's loader takes it
         if "history" in state:
             self.history.load_state_dict(state["history"])
         return state
@@ -174,15 +192,25 @@ class Trainer:
 def fit(model: Any, train_loader: Iterable, optimizer: Any, epochs: int,
         loss_fn: Callable = cross_entropy, val_loader: Iterable | None = None,
         scheduler: Any = None, callbacks: Iterable[Callback] = (), device: Any = None,
-        progress: bool = True) -> History:
+        progress: bool = True, resume: str | os.PathLike | None = None) -> History:
     """Train ``model`` for ``epochs`` epochs and return the per-epoch `History`.
 
     Each epoch: train on ``train_loader`` (batches ``(x, y)``), evaluate on ``val_loader``
     if given, step ``scheduler`` (every epoch), then run ``callbacks`` (early stopping,
     checkpoints, CSV logs...). A model returning ``(logits, features)`` is trained on the
     logits. ``progress`` shows a tqdm bar per epoch on a terminal or in a notebook. A
-    non-finite loss stops training with a `FloatingPointError` naming the epoch and step.
+    non-finite loss stops training with a `FloatingPointError` naming the epoch and step,
+    before that step's update.
+
+    ``resume``: a checkpoint saved by `Trainer.save_checkpoint` (e.g. by `ModelCheckpoint`)
+    to go on from: model, optimizer, scheduler, history, random generators and the
+    loader's shuffling are restored and training continues up to ``epochs`` epochs in
+    all, giving bit for bit the weights of an uninterrupted run (on the CPU).
     """
     trainer = Trainer(model, optimizer, loss_fn=loss_fn, scheduler=scheduler,
                       callbacks=callbacks, device=device, progress=progress)
+    if resume is not None:
+        trainer.load_checkpoint(resume)
+        if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0:
+            epochs = max(0, epochs - trainer.epoch)  # the epochs still to train
     return trainer.fit(train_loader, epochs, val_loader=val_loader)

@@ -26,7 +26,11 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     bytes, type 0x08, ndim, then one 4-byte size per dimension)."""
     raw = utils.read_bytes(path)
     header = 4 + 4 * ndim
-    if len(raw) < header or raw[:2] != b"\0\0" or raw[2] != 0x08 or raw[3] != ndim:
+    magic_ok = raw[:4] == bytes([0, 0, 0x08, ndim])
+    if len(raw) < header and (magic_ok or bytes([0, 0, 0x08, ndim]).startswith(raw)):
+        raise ValueError(f"{path}: truncated inside its header: {len(raw)} bytes, but the "
+                         f"header of a {ndim}-D IDX file alone is {header} bytes")
+    if not magic_ok:
         magic = int.from_bytes(raw[:4].ljust(4, b"\0"), "big")
         raise ValueError(f"{path}: not an IDX file of {ndim}-D uint8 data (magic number {magic}, "
                          f"expected {0x800 + ndim})")

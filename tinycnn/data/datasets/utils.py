@@ -20,6 +20,7 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+import warnings
 import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -96,8 +97,9 @@ def _read_xz_cached(path: Path) -> bytes:
     if cached.is_file():
         try:
             return np.load(cached, allow_pickle=False).tobytes()
-        except (OSError, ValueError):
-            pass  # a damaged cache entry: decompress again and overwrite it
+        except (OSError, ValueError, EOFError) as err:  # damaged: decompress again, overwrite
+            warnings.warn(f"{cached}: damaged cache entry of {path.name} ({err}); rebuilding it",
+                          RuntimeWarning, stacklevel=2)
     data = _decompress_xz(path)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -301,6 +301,8 @@ def _chunks(n: int, itemsize: int, k_rows: int, out_size: Pair, group_out: int) 
     channels per group) picks the chunk size (see `SMALL_CHUNK_BYTES`). There are at
     least as many chunks as cores; the chunks depend on the core count only, not on the
     load, so neither do the results."""
+    if n == 0:
+        return []  # an empty batch (N = 0): nothing to compute
     per_image = k_rows * out_size[0] * out_size[1] * itemsize
     budget = SMALL_CHUNK_BYTES if group_out < FEW_CHANNELS else CHUNK_BYTES
     threads = max_threads()
@@ -376,6 +378,9 @@ def conv2d_backward(gy: Any, x: Any, w: Any, x_shape: tuple, g: Any,
 
     k_rows = x_shape[1] * g.kh * g.kw
     shares = for_each(chunk, _chunks(x_shape[0], gy.itemsize, k_rows, g.out_size, g_out))
+    if not shares:  # an empty batch: the weights get zero gradients
+        shares = [(np.zeros(o, dtype=gy.dtype),
+                   np.zeros((groups, k_rows // groups, g_out), dtype=gy.dtype))]
     # summed in chunk order, whichever thread computed each share
     gb = _sum([s[0] for s in shares]) if needs[2] else None
     gw = None

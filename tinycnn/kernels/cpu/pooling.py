@@ -95,7 +95,8 @@ def _maxpool_bwd(gy, arg, gx):  # pragma: no cover - numba
     planes, length = gy.shape
     for p in prange(planes):
         for k in range(length):
-            gx[p, uintp(arg[p, k])] += gy[p, k]
+            if arg[p, k] >= 0:  # -1: the window lay wholly in the padding, no pixel won
+                gx[p, uintp(arg[p, k])] += gy[p, k]
 
 
 def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dilation: Pair,
@@ -115,8 +116,9 @@ def maxpool2d_forward(x: Any, kh: int, kw: int, stride: Pair, padding: Pair, dil
 def maxpool2d_backward(gy: Any, argmax: Any, x_shape: tuple) -> np.ndarray:
     n, c, h, w = x_shape
     gx = np.zeros((n * c, h * w), dtype=gy.dtype)
-    _run(_maxpool_bwd, gx.size, np.ascontiguousarray(gy).reshape(n * c, -1),
-         np.ascontiguousarray(argmax).reshape(n * c, -1), gx)
+    length = gy.shape[2] * gy.shape[3]  # not -1: N may be 0
+    _run(_maxpool_bwd, gx.size, np.ascontiguousarray(gy).reshape(n * c, length),
+         np.ascontiguousarray(argmax).reshape(n * c, length), gx)
     return gx.reshape(x_shape)
 
 
