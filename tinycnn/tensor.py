@@ -3,8 +3,9 @@
 A tensor holds ``data`` (the raw array), ``grad`` (a Tensor or None), ``requires_grad``
 and, when an op made it while recording, ``_ctx``: the graph node of that op (see
 `tinycnn.autograd`). All arithmetic is delegated to the differentiable functions in
-`tinycnn.functional`; this file only gives them Python's operators and PyTorch's
-method names.
+`tinycnn.functional`. This file holds what a tensor is (its state, conversion, backward,
+in-place updates); Python's operators and the methods with PyTorch's names that only
+forward to `tinycnn.functional` live in `tinycnn/tensor_methods.py`, attached on import.
 """
 
 from __future__ import annotations
@@ -266,69 +267,6 @@ class Tensor:
             out = elementwise.cast(out, dtype)
         return out
 
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def long(self) -> Tensor:
-        return self.to(np.int64)
-
-    def int(self) -> Tensor:
-        return self.to(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(np.bool_)
-
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
-
-    # --- operators (differentiable; see tinycnn.functional) -------------------------------
-    # An operand of another type returns NotImplemented, so Python raises its usual
-    # "unsupported operand type(s)" TypeError (and ``t == None`` is simply False).
-    def __add__(self, o: Any) -> Tensor:
-        return elementwise.add(self, o) if _operand_ok(o) else NotImplemented
-
-    def __radd__(self, o: Any) -> Tensor:
-        return elementwise.add(o, self) if _operand_ok(o) else NotImplemented
-
-    def __sub__(self, o: Any) -> Tensor:
-        return elementwise.sub(self, o) if _operand_ok(o) else NotImplemented
-
-    def __rsub__(self, o: Any) -> Tensor:
-        return elementwise.sub(o, self) if _operand_ok(o) else NotImplemented
-
-    def __mul__(self, o: Any) -> Tensor:
-        return elementwise.mul(self, o) if _operand_ok(o) else NotImplemented
-
-    def __rmul__(self, o: Any) -> Tensor:
-        return elementwise.mul(o, self) if _operand_ok(o) else NotImplemented
-
-    def __truediv__(self, o: Any) -> Tensor:
-        return elementwise.div(self, o) if _operand_ok(o) else NotImplemented
-
-    def __rtruediv__(self, o: Any) -> Tensor:
-        return elementwise.div(o, self) if _operand_ok(o) else NotImplemented
-
-    def __pow__(self, o: Any) -> Tensor:
-        return elementwise.pow(self, o) if _operand_ok(o) else NotImplemented
-
-    def __rpow__(self, o: Any) -> Tensor:
-        return elementwise.pow(o, self) if _operand_ok(o) else NotImplemented
-
-    def __matmul__(self, o: Any) -> Tensor:
-        return elementwise.matmul(self, o) if _operand_ok(o) else NotImplemented
-
-    def __rmatmul__(self, o: Any) -> Tensor:
-        return elementwise.matmul(o, self) if _operand_ok(o) else NotImplemented
-
     # In-place operators. ``w -= lr * w.grad`` under ``no_grad()`` must update the leaf
     # itself (Python would otherwise rebind ``w`` to a new tensor that is no longer the
     # parameter). While a graph is being recorded (``out += identity`` in a ResNet block)
@@ -372,43 +310,6 @@ class Tensor:
                 f"a leaf tensor that requires grad is being used in an in-place operation "
                 f"({op}); wrap parameter updates in `with tinycnn.no_grad():`")
 
-    def __iadd__(self, o: Any) -> Tensor:
-        return self._inplace(o, "add")
-
-    def __isub__(self, o: Any) -> Tensor:
-        return self._inplace(o, "sub")
-
-    def __imul__(self, o: Any) -> Tensor:
-        return self._inplace(o, "mul")
-
-    def __itruediv__(self, o: Any) -> Tensor:
-        return self._inplace(o, "div")
-
-    def add_(self, o: Any, alpha: float = 1) -> Tensor:
-        """``self += alpha * o`` in place (``p.add_(p.grad, alpha=-lr)`` under no_grad)."""
-        return self._inplace(o if alpha == 1 else o * alpha, "add")
-
-    def sub_(self, o: Any, alpha: float = 1) -> Tensor:
-        return self._inplace(o if alpha == 1 else o * alpha, "sub")
-
-    def mul_(self, o: Any) -> Tensor:
-        return self._inplace(o, "mul")
-
-    def div_(self, o: Any) -> Tensor:
-        return self._inplace(o, "div")
-
-    def __neg__(self) -> Tensor:
-        return elementwise.neg(self)
-
-    def __pos__(self) -> Tensor:
-        return self
-
-    def __abs__(self) -> Tensor:
-        return elementwise.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return shape_ops.getitem(self, index)
-
     def __setitem__(self, index: Any, value: Any) -> None:
         """``t[index] = value`` writes into the data in place; not recorded in the graph,
         so it is refused on tensors that take part in one (as PyTorch refuses it on leaves)."""
@@ -428,218 +329,12 @@ class Tensor:
             raise type(e)(f"cannot assign to index {index!r} of a tensor of shape "
                           f"{self.shape}: {e}") from None
 
-    # comparisons: no gradient, boolean result
-    def __eq__(self, o: Any) -> Tensor:  # type: ignore[override]
-        return elementwise.compare("eq", self, o) if _operand_ok(o) else NotImplemented
-
-    def __ne__(self, o: Any) -> Tensor:  # type: ignore[override]
-        return elementwise.compare("ne", self, o) if _operand_ok(o) else NotImplemented
-
-    def __lt__(self, o: Any) -> Tensor:
-        return elementwise.compare("lt", self, o) if _operand_ok(o) else NotImplemented
-
-    def __le__(self, o: Any) -> Tensor:
-        return elementwise.compare("le", self, o) if _operand_ok(o) else NotImplemented
-
-    def __gt__(self, o: Any) -> Tensor:
-        return elementwise.compare("gt", self, o) if _operand_ok(o) else NotImplemented
-
-    def __ge__(self, o: Any) -> Tensor:
-        return elementwise.compare("ge", self, o) if _operand_ok(o) else NotImplemented
-
-    def eq(self, o: Any) -> Tensor:
-        return elementwise.compare("eq", self, o)
-
-    # --- methods with PyTorch's names ----------------------------------------------------
-    def add(self, o: Any) -> Tensor:
-        return elementwise.add(self, o)
-
-    def sub(self, o: Any) -> Tensor:
-        return elementwise.sub(self, o)
-
-    def mul(self, o: Any) -> Tensor:
-        return elementwise.mul(self, o)
-
-    def div(self, o: Any) -> Tensor:
-        return elementwise.div(self, o)
-
-    def pow(self, o: Any) -> Tensor:
-        return elementwise.pow(self, o)
-
-    def neg(self) -> Tensor:
-        return elementwise.neg(self)
-
-    def matmul(self, o: Any) -> Tensor:
-        return elementwise.matmul(self, o)
-
-    def exp(self) -> Tensor:
-        return elementwise.exp(self)
-
-    def log(self) -> Tensor:
-        return elementwise.log(self)
-
-    def sqrt(self) -> Tensor:
-        return elementwise.sqrt(self)
-
-    def abs(self) -> Tensor:
-        return elementwise.abs(self)
-
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-        return elementwise.clip(self, min, max)
-
-    clamp = clip
-
-    def relu(self) -> Tensor:
-        return activation.relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return activation.sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return activation.tanh(self)
-
-    def softmax(self, dim: int) -> Tensor:
-        return activation.softmax(self, dim)
-
-    def log_softmax(self, dim: int) -> Tensor:
-        return activation.log_softmax(self, dim)
-
-    def where(self, condition: Any, other: Any) -> Tensor:
-        """``where(condition, self, other)`` (PyTorch's method form)."""
-        return elementwise.where(condition, self, other)
-
-    def maximum(self, o: Any) -> Tensor:
-        return elementwise.maximum(self, o)
-
-    def minimum(self, o: Any) -> Tensor:
-        return elementwise.minimum(self, o)
-
-    def sum(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-        return reduction.sum(self, dim, keepdim, **kw)
-
-    def mean(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-        return reduction.mean(self, dim, keepdim, **kw)
-
-    def max(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
-        return reduction.max(self, dim, keepdim, **kw)
-
-    def min(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Any:
-        return reduction.min(self, dim, keepdim, **kw)
-
-    def amax(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return reduction.amax(self, dim, keepdim)
-
-    def amin(self, dim: Any = None, keepdim: bool = False) -> Tensor:
-        return reduction.amin(self, dim, keepdim)
-
-    def var(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-        return reduction.var(self, dim, keepdim=keepdim, **kw)
-
-    def std(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-        return reduction.std(self, dim, keepdim=keepdim, **kw)
-
-    def argmax(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-        return reduction.argmax(self, dim, keepdim, **kw)
-
-    def argmin(self, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor:
-        return reduction.argmin(self, dim, keepdim, **kw)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        return shape_ops.reshape(self, *shape)
-
-    view = reshape
-
-    def view_as(self, other: Tensor) -> Tensor:
-        return shape_ops.reshape(self, *other.shape)
-
-    reshape_as = view_as
-
-    def expand_as(self, other: Tensor) -> Tensor:
-        return shape_ops.expand(self, *other.shape)
-
-    def type_as(self, other: Tensor) -> Tensor:
-        """This tensor with ``other``'s dtype (and device, as PyTorch's ``type_as``)."""
-        return self.to(other.device, other.dtype)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return shape_ops.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return shape_ops.transpose(self, dim0, dim1)
-
-    def permute(self, *dims: Any) -> Tensor:
-        return shape_ops.permute(self, *dims)
-
-    def squeeze(self, dim: Any = None) -> Tensor:
-        return shape_ops.squeeze(self, dim)
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return shape_ops.unsqueeze(self, dim)
-
-    def expand(self, *sizes: Any) -> Tensor:
-        return shape_ops.expand(self, *sizes)
-
-    def broadcast_to(self, shape: Any) -> Tensor:
-        return shape_ops.broadcast_to(self, shape)
-
-    def contiguous(self) -> Tensor:
-        return self
-
-    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
-        return shape_ops.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        return shape_ops.chunk(self, chunks, dim)
-
-    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
-        return sorting.sort(self, dim, descending, stable)
-
-    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
-        return sorting.argsort(self, dim, descending, stable)
-
-    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
-        return sorting.topk(self, k, dim, largest, sorted)
-
-    def equal(self, other: Tensor) -> bool:
-        return reduction.equal(self, other)
-
-    # new_*: a new tensor with this one's dtype and device unless given (PyTorch's idiom
-    # for making a tensor "like this one" of another shape, e.g. inside a layer)
-    def _new(self, make: str, args: tuple, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-        from . import factory  # noqa: PLC0415  (factory imports this module)
-
-        return getattr(factory, make)(*args, dtype=self.dtype if dtype is None else dtype,
-                                      device=self.device if device is None else device,
-                                      requires_grad=requires_grad)
-
-    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        return self._new("zeros", size, dtype, device, requires_grad)
-
-    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
-        return self._new("ones", size, dtype, device, requires_grad)
-
-    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
-        return self._new("empty", size, dtype, device, requires_grad)
-
-    def new_full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
-        return self._new("full", (size, fill_value), dtype, device, requires_grad)
-
-    def new_tensor(self, data: Any, dtype: Any = None, device: Any = None,
-                   requires_grad: bool = False) -> Tensor:
-        """A copy of ``data`` with this tensor's dtype and device (as in PyTorch, even
-        when ``data`` has another dtype)."""
-        return self._new("tensor", (data,), dtype, device, requires_grad)
-
-
 def _operand_ok(o: Any) -> bool:
     """Can ``o`` meet a tensor in an arithmetic operator? (numbers, arrays, lists, tensors)"""
     return isinstance(o, (Tensor, numbers.Number, np.generic, list, tuple)) or hasattr(
         o, "__array_interface__") or hasattr(o, "__cuda_array_interface__")
 
 
-from .functional import activation, elementwise, reduction, sorting  # noqa: E402  (they import Tensor)
+from . import tensor_methods  # noqa: E402, F401  (attaches the methods with PyTorch's names)
+from .functional import elementwise  # noqa: E402  (the functional modules import Tensor)
 from .functional import shape as shape_ops  # noqa: E402
