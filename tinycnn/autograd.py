@@ -198,7 +198,7 @@ class Function:
         on_cpu = None
         for a in args:
             if isinstance(a, Tensor):
-                d = a.data
+                d = a._data
                 cpu = isinstance(d, np.ndarray)
                 if on_cpu is None:
                     on_cpu = cpu
@@ -225,7 +225,7 @@ class Function:
         results = tuple(_wrap_output(o, record) for o in out) if multi else (
             _wrap_output(out, record),)
         if record:
-            ctx.out_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
+            ctx.out_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
             ctx.parents = tuple([
                 None if not n else (a, -1) if a._ctx is None else (a._ctx, a._out_index)
                 for a, n in zip(args, needs)
@@ -241,7 +241,7 @@ def _wrap_output(o: Any, record: bool) -> Tensor:
     """Tensor around an output array; integer outputs (indices) never require grad."""
     if type(o) is not np.ndarray:
         if isinstance(o, Tensor):
-            o = o.data
+            o = o._data
         elif not hasattr(o, "ndim") or isinstance(o, np.generic):
             o = np.asarray(o)  # NumPy reductions return scalars (np.float32); keep arrays
     return Tensor._wrap(o, record and o.dtype.kind in "fc")
@@ -354,7 +354,7 @@ def _as_array(g: Any) -> Any:
     """A gradient as an array: a custom Function may return Tensors, and NumPy returns
     scalars (np.float32) from operations on 0-d arrays, e.g. ``-g``."""
     if isinstance(g, Tensor):
-        return g.data
+        return g._data
     if isinstance(g, np.generic):
         return np.asarray(g)
     return g
@@ -388,7 +388,7 @@ def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
     """
     if not leaf.requires_grad:
         return
-    data = leaf.data
+    data = leaf._data
     if g.shape != data.shape:
         raise RuntimeError(
             f"gradient of shape {tuple(g.shape)} cannot be accumulated into a leaf of "
@@ -397,7 +397,7 @@ def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
     if isinstance(g, np.ndarray) is not isinstance(data, np.ndarray):
         raise DeviceError(f"gradient on {device_of(g)} for a leaf on {leaf.device}")
     if leaf.grad is not None:
-        total = leaf.grad.data + g
+        total = leaf.grad._data + g
         leaf.grad = Tensor._wrap(total if total.dtype == data.dtype else total.astype(data.dtype),
                                  False)
         return

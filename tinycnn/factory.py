@@ -35,7 +35,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     dev = backend.normalize_device(device) if device is not None else None
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     src_xp = backend.array_module(data)
     if src_xp is np:
         try:
@@ -98,7 +98,7 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def _like(fill: str, t: Tensor, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     if not isinstance(t, Tensor):
         raise TypeError(f"{fill}_like expects a Tensor, got {type(t).__name__}")
-    xp = backend.array_module(t.data) if device is None else _xp(device)
+    xp = backend.array_module(t._data) if device is None else _xp(device)
     dtype = t.dtype if dtype is None else np.dtype(dtype)
     return _make(getattr(xp, fill)(t.shape, dtype=dtype), requires_grad)
 

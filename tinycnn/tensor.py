@@ -1,6 +1,6 @@
 """`Tensor`: an array (NumPy or CuPy) plus what autograd needs to differentiate it.
 
-A tensor holds ``data`` (the raw array), ``grad`` (a Tensor or None), ``requires_grad``
+A tensor holds ``_data`` (the raw array), ``grad`` (a Tensor or None), ``requires_grad``
 and, when an op made it while recording, ``_ctx``: the graph node of that op (see
 `tinycnn.autograd`). All arithmetic is delegated to the differentiable functions in
 `tinycnn.functional`. This file holds what a tensor is (its state, conversion, backward,
@@ -26,12 +26,12 @@ class Tensor:
     follow NumPy/PyTorch conventions; images are NCHW.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_out_index", "__weakref__")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "__weakref__")
     __array_priority__ = 1000  # numpy_scalar * tensor -> Tensor.__rmul__
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if isinstance(data, (list, tuple)):
             # torch.Tensor([[1, 2], [3, 4]]) is float32, as in PyTorch (tensor() infers)
             data = np.asarray(data, dtype=backend.get_default_dtype())
@@ -39,7 +39,7 @@ class Tensor:
             data = np.asarray(data)  # numbers, NumPy scalars: a NumPy array
         if data.dtype.kind not in "biufc":
             raise TypeError(f"Tensor: expected numeric data, got dtype {data.dtype}")
-        self.data = data
+        self._data = data
         self.grad: Tensor | None = None
         self._ctx = None
         self._out_index = 0
@@ -51,7 +51,7 @@ class Tensor:
     def _wrap(cls, data: Any, requires_grad: bool) -> Tensor:
         """Fast constructor for arrays the library made itself (no checks)."""
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t._ctx = None
@@ -60,20 +60,32 @@ class Tensor:
 
     # --- attributes ----------------------------------------------------------------------
     @property
+    def data(self) -> Tensor:
+        """This tensor outside autograd, sharing its memory (as PyTorch's ``.data``): so
+        ``layer.weight.data.normal_(0, 0.01)`` changes the weight without recording a graph.
+        The raw array is ``.numpy()`` (a copy on the GPU); the library itself uses ``_data``."""
+        return Tensor._wrap(self._data, False)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        """``p.data = t`` swaps in another array (a Tensor or an array) of any shape."""
+        self._data = value._data if isinstance(value, Tensor) else Tensor(value)._data
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -100,18 +112,18 @@ class Tensor:
 
     def numel(self) -> int:
         """Number of elements."""
-        return int(self.data.size)
+        return int(self._data.size)
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.as_numpy(self.data), separator=", ", precision=4,
+        body = np.array2string(backend.as_numpy(self._data), separator=", ", precision=4,
                                prefix="tensor(")
         extra = ""
         if self.dtype not in (backend.get_default_dtype(), np.int64, np.bool_):
@@ -128,24 +140,24 @@ class Tensor:
         """``f"{loss:.4f}"`` formats a one-element tensor's value, as in PyTorch."""
         if not spec:
             return repr(self)
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise TypeError(f"format spec {spec!r} needs a one-element tensor, got shape "
                             f"{self.shape}; format .tolist() or the elements instead")
         return format(self.item(), spec)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is "
+        if self._data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self._data.size} elements is "
                                "ambiguous; use .any() or .all()")
-        return bool(self.data.reshape(()).item() if self.device == "cpu" else self.item())
+        return bool(self._data.reshape(()).item() if self.device == "cpu" else self.item())
 
     def any(self) -> Tensor:
         """True if any element is non-zero (a 0-d bool tensor, no gradient)."""
-        return Tensor._wrap(backend.array_module(self.data).asarray(self.data.any()), False)
+        return Tensor._wrap(backend.array_module(self._data).asarray(self._data.any()), False)
 
     def all(self) -> Tensor:
         """True if every element is non-zero (a 0-d bool tensor, no gradient)."""
-        return Tensor._wrap(backend.array_module(self.data).asarray(self.data.all()), False)
+        return Tensor._wrap(backend.array_module(self._data).asarray(self._data.all()), False)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -165,7 +177,7 @@ class Tensor:
     __hash__ = object.__hash__  # comparisons return tensors, identity stays the hash
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        a = backend.as_numpy(self.data)
+        a = backend.as_numpy(self._data)
         return a if dtype is None else a.astype(dtype)
 
     # --- autograd ------------------------------------------------------------------------
@@ -182,16 +194,16 @@ class Tensor:
                 "element 0 of tensors does not require grad and does not have a grad_fn: "
                 "create leaves with requires_grad=True (and not under no_grad())"
             )
-        xp = backend.array_module(self.data)
+        xp = backend.array_module(self._data)
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for one-element outputs; this "
                     f"tensor has shape {self.shape}: pass backward(grad) of that shape"
                 )
-            g = xp.ones(self.data.shape, dtype=self.dtype)
+            g = xp.ones(self._data.shape, dtype=self.dtype)
         else:
-            g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+            g = grad._data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
             if g.dtype != self.dtype:
                 g = g.astype(self.dtype)
             if tuple(g.shape) != self.shape:
@@ -207,11 +219,11 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, as in PyTorch)."""
-        return Tensor._wrap(self.data, False)
+        return Tensor._wrap(self._data, False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (only on leaves, and only for float tensors)."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise TypeError(
                 f"only floating point tensors can require gradients, got dtype {self.dtype}"
             )
@@ -224,38 +236,38 @@ class Tensor:
     def zero_(self) -> Tensor:
         """Fill with zeros in place (no graph)."""
         self._check_inplace_allowed("zero_")
-        self.data[...] = 0
+        self._data[...] = 0
         return self
 
     def fill_(self, value: float) -> Tensor:
         """Fill with ``value`` in place (no graph)."""
         self._check_inplace_allowed("fill_")
-        self.data[...] = value
+        self._data[...] = value
         return self
 
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (same shape, any device) into this tensor in place (no graph)."""
         self._check_inplace_allowed("copy_")
-        arr = src.data if isinstance(src, Tensor) else src
+        arr = src._data if isinstance(src, Tensor) else src
         arr = backend.to_device(backend.array_module(arr).asarray(arr), self.device)
         if tuple(arr.shape) != self.shape:
             raise ValueError(f"copy_: expected shape {self.shape}, got {tuple(arr.shape)}")
-        self.data[...] = arr
+        self._data[...] = arr
         return self
 
     # --- conversion ----------------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shares memory on the CPU; copied from the GPU)."""
-        return backend.as_numpy(self.data)
+        return backend.as_numpy(self._data)
 
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a one-element tensor, got shape {self.shape}")
-        return self.data.reshape(()).item() if self.device == "cpu" else self.numpy().item()
+        return self._data.reshape(()).item() if self.device == "cpu" else self.numpy().item()
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``; differentiable."""
@@ -285,14 +297,14 @@ class Tensor:
                 raise ValueError(f"in-place {op} cannot change a tensor of shape {self.shape} "
                                  f"and dtype {self.dtype} into shape {out.shape} and dtype "
                                  f"{out.dtype}")
-            self.data, self._ctx, self._out_index = out.data, out._ctx, out._out_index
+            self._data, self._ctx, self._out_index = out._data, out._ctx, out._out_index
             self.requires_grad = out.requires_grad
             return self
-        v = o.data if isinstance(o, Tensor) else o
-        xp = backend.array_module(self.data)
+        v = o._data if isinstance(o, Tensor) else o
+        xp = backend.array_module(self._data)
         try:
             getattr(xp, {"sub": "subtract", "mul": "multiply", "div": "true_divide"}.get(
-                op, op))(self.data, v, out=self.data, casting="same_kind")
+                op, op))(self._data, v, out=self._data, casting="same_kind")
         except (TypeError, ValueError) as e:  # non-broadcastable shape, float into int
             shape = getattr(v, "shape", ())
             raise (TypeError if isinstance(e, TypeError) else ValueError)(
@@ -318,13 +330,13 @@ class Tensor:
         if self.requires_grad and is_grad_enabled():
             raise RuntimeError("in-place assignment to a tensor that requires grad is not "
                                "differentiable; do it under tinycnn.no_grad() or on .detach()")
-        v = value.data if isinstance(value, Tensor) else value
+        v = value._data if isinstance(value, Tensor) else value
         if isinstance(index, tuple):
-            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+            index = tuple(i._data if isinstance(i, Tensor) else i for i in index)
         elif isinstance(index, Tensor):
-            index = index.data
+            index = index._data
         try:
-            self.data[index] = v
+            self._data[index] = v
         except (IndexError, ValueError) as e:
             raise type(e)(f"cannot assign to index {index!r} of a tensor of shape "
                           f"{self.shape}: {e}") from None

@@ -75,7 +75,7 @@ def operand(x: Any, like: Any) -> Any:
     """
     if isinstance(x, Tensor):
         return x
-    ref = like.data if isinstance(like, Tensor) else like
+    ref = like._data if isinstance(like, Tensor) else like
     xp = backend.array_module(ref)
     ref_kind = ref.dtype.kind
     if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, complex):
@@ -127,7 +127,7 @@ def _floating(x: Any, name: str) -> Tensor:
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     if x.dtype.kind in "fc":
         return x
-    return Tensor._wrap(x.data.astype(backend.get_default_dtype()), False)
+    return Tensor._wrap(x._data.astype(backend.get_default_dtype()), False)
 
 
 # --- the Functions ----------------------------------------------------------------------
@@ -513,12 +513,12 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
 
     cond: a boolean Tensor or array; x, y: tensors or numbers (gradients flow to both).
     """
-    c = cond.data if isinstance(cond, Tensor) else cond
+    c = cond._data if isinstance(cond, Tensor) else cond
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         ref = x if isinstance(x, Tensor) else y
     else:  # two numbers: a float tensor on cond's device decides the dtype
         ref = backend.array_module(c).zeros((), dtype=backend.get_default_dtype())
-    xp = backend.array_module(ref.data if isinstance(ref, Tensor) else ref)
+    xp = backend.array_module(ref._data if isinstance(ref, Tensor) else ref)
     c = xp.asarray(c)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be boolean, got dtype {c.dtype}")
@@ -534,7 +534,7 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     """``x`` converted to ``dtype`` (differentiable between float types)."""
     dtype = np.dtype(dtype)
     if dtype.kind not in "fc":  # integer results carry no gradient
-        return Tensor._wrap(x.data.astype(dtype), False)
+        return Tensor._wrap(x._data.astype(dtype), False)
     return Cast.apply(x, dtype)
 
 
@@ -545,29 +545,29 @@ _COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
 def compare(op: str, a: Tensor, b: Any) -> Tensor:
     """Element-wise comparison ``op`` in eq/ne/lt/le/gt/ge: a boolean tensor, no gradient."""
     bb = operand(b, a)
-    bb = bb.data if isinstance(bb, Tensor) else bb
-    if type(bb) is not type(a.data):
+    bb = bb._data if isinstance(bb, Tensor) else bb
+    if type(bb) is not type(a._data):
         raise backend.DeviceError(f"{op}: tensors on {a.device} and {backend.device_of(bb)}")
     check_broadcast(op, a.shape, bb.shape)
-    xp = backend.array_module(a.data)
-    return Tensor._wrap(getattr(xp, _COMPARE[op])(a.data, bb), False)
+    xp = backend.array_module(a._data)
+    return Tensor._wrap(getattr(xp, _COMPARE[op])(a._data, bb), False)
 
 
 def isnan(x: Tensor) -> Tensor:
     """A boolean tensor, True where ``x`` is NaN (no gradient)."""
-    return Tensor._wrap(backend.array_module(x.data).isnan(x.data), False)
+    return Tensor._wrap(backend.array_module(x._data).isnan(x._data), False)
 
 
 def isfinite(x: Tensor) -> Tensor:
     """A boolean tensor, True where ``x`` is neither inf nor NaN (no gradient)."""
-    return Tensor._wrap(backend.array_module(x.data).isfinite(x.data), False)
+    return Tensor._wrap(backend.array_module(x._data).isfinite(x._data), False)
 
 
 def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True if ``|a - b| <= atol + rtol * |b|`` everywhere (``torch.allclose``)."""
     bb = operand(b, a)
-    bb = bb.data if isinstance(bb, Tensor) else bb
+    bb = bb._data if isinstance(bb, Tensor) else bb
     check_broadcast("allclose", a.shape, bb.shape)
-    return bool(backend.array_module(a.data).allclose(a.data, bb, rtol=rtol, atol=atol,
+    return bool(backend.array_module(a._data).allclose(a._data, bb, rtol=rtol, atol=atol,
                                                       equal_nan=equal_nan))

@@ -63,7 +63,7 @@ def _axes(x: Tensor, dim: Any, name: str) -> tuple[int, ...] | None:
 
 
 def _from_data(x: Any) -> Any:
-    """A raw array (``outputs.data``, as in ``torch.max(outputs.data, 1)``) as a Tensor that
+    """A raw array (``outputs._data``, as in ``torch.max(outputs._data, 1)``) as a Tensor that
     records nothing; anything else is returned unchanged (`_axes` rejects non-tensors)."""
     if isinstance(x, np.ndarray) or backend.device_of(x) == "cuda":
         return Tensor._wrap(x, False)
@@ -306,13 +306,13 @@ def _argext(x: Tensor, dim: Any, keepdim: bool, kw: dict, fn: str) -> Tensor:
         raise TypeError(f"{fn}: dim must be an int or None, got {dim!r}")
     axes = _axes(x, dim, fn)
     _check_nonempty(x, axes, fn)
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     if axes is None:
-        out = getattr(xp, fn)(x.data)
+        out = getattr(xp, fn)(x._data)
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        out = getattr(xp, fn)(x.data, axis=axes[0])
+        out = getattr(xp, fn)(x._data, axis=axes[0])
         if keepdim:
             out = xp.expand_dims(out, axes[0])
     return Tensor._wrap(xp.asarray(out, dtype=np.int64), False)
@@ -337,4 +337,4 @@ def equal(a: Tensor, b: Tensor) -> bool:
     if a.device != b.device:
         raise backend.DeviceError(f"equal: expected both tensors on the same device, found "
                                   f"{a.device} and {b.device}")
-    return a.shape == b.shape and bool(backend.array_module(a.data).array_equal(a.data, b.data))
+    return a.shape == b.shape and bool(backend.array_module(a._data).array_equal(a._data, b._data))

@@ -80,7 +80,7 @@ def _run(x: Tensor, dim: Any, descending: bool, k: int | None, name: str) -> Val
 
         values, indices = Sort.apply(reshape(x, 1), 0, descending, k)
         shape = () if k else (0,)
-        return ValuesIndices(reshape(values, shape), Tensor._wrap(indices.data.reshape(shape),
+        return ValuesIndices(reshape(values, shape), Tensor._wrap(indices._data.reshape(shape),
                                                                   False))
     return ValuesIndices(*Sort.apply(x, axis, bool(descending), k))
 

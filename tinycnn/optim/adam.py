@@ -44,7 +44,7 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
                 ) -> None:
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         if not state:
@@ -57,16 +57,16 @@ class Adam(Optimizer):
         t = state["step"]
         decoupled = group["decoupled_weight_decay"]
         if decoupled and wd:
-            p.data *= 1 - lr * wd
+            p._data *= 1 - lr * wd
         g = self._effective_grad(p, grad, 0.0 if decoupled else wd, group["maximize"])
-        arrays = [p.data, g, state["exp_avg"], state["exp_avg_sq"]]
+        arrays = [p._data, g, state["exp_avg"], state["exp_avg_sq"]]
         if group["amsgrad"]:
             arrays.append(state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**t)
         bias2 = math.sqrt(1 - beta2**t)
         # the CPU kernels do the whole update in one pass (measured 3.4x faster than the
         # NumPy passes below, which serve the GPU and the reference kernels)
-        fused = getattr(kernels.implementation(p.data), "adam_update", None)
+        fused = getattr(kernels.implementation(p._data), "adam_update", None)
         if fused is not None and fused(*arrays[:4], arrays[4] if group["amsgrad"] else None,
                                        beta1, beta2, step_size, bias2, eps):
             return
