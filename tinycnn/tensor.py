@@ -11,6 +11,7 @@ forward to `tinycnn.functional` live in `tinycnn/tensor_methods.py`, attached on
 from __future__ import annotations
 
 import numbers
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -187,31 +188,9 @@ class Tensor:
         ``grad`` defaults to 1 for a one-element tensor; pass a tensor or array of this
         tensor's shape otherwise. Gradients add up in the leaves' ``.grad``.
         """
-        from .autograd import run_backward  # noqa: PLC0415
+        from .autograd import root_grad, run_backward  # noqa: PLC0415
 
-        if not self.requires_grad:
-            raise RuntimeError(
-                "element 0 of tensors does not require grad and does not have a grad_fn: "
-                "create leaves with requires_grad=True (and not under no_grad())"
-            )
-        xp = backend.array_module(self._data)
-        if grad is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for one-element outputs; this "
-                    f"tensor has shape {self.shape}: pass backward(grad) of that shape"
-                )
-            g = xp.ones(self._data.shape, dtype=self.dtype)
-        else:
-            g = grad._data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
-            if g.dtype != self.dtype:
-                g = g.astype(self.dtype)
-            if tuple(g.shape) != self.shape:
-                raise ValueError(
-                    f"backward: grad must have the tensor's shape {self.shape}, got "
-                    f"{tuple(g.shape)}"
-                )
-        run_backward(self, g, retain_graph=retain_graph)
+        run_backward(self, root_grad(self, grad, "backward(grad)"), retain_graph=retain_graph)
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph (gradients flow back to ``self``)."""
@@ -232,6 +211,16 @@ class Tensor:
                                "use .detach() to cut a tensor from the graph")
         self.requires_grad = bool(requires_grad)
         return self
+
+    def retain_grad(self) -> None:
+        """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward`` (leaves
+        always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on a tensor that has requires_grad=False")
+        if self._ctx is not None:
+            if self._ctx.retained is None:
+                self._ctx.retained = {}
+            self._ctx.retained[self._out_index] = weakref.ref(self)
 
     def zero_(self) -> Tensor:
         """Fill with zeros in place (no graph)."""
