@@ -10,6 +10,7 @@ forward to `tinycnn.functional` live in `tinycnn/tensor_methods.py`, attached on
 
 from __future__ import annotations
 
+import math
 import numbers
 import weakref
 from collections.abc import Iterator
@@ -18,6 +19,30 @@ from typing import Any
 import numpy as np
 
 from . import backend
+
+
+class Size(tuple):
+    """A tensor's shape, ``tinycnn.Size([2, 3])``: a tuple, as ``torch.Size`` (slices and
+    sums of sizes stay sizes)."""
+
+    def __repr__(self) -> str:
+        return f"tinycnn.Size({list(self)})"
+
+    __str__ = tuple.__repr__  # messages read "shape (2, 3)"
+
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other: Any) -> Size:
+        return Size(tuple(self) + tuple(other))
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return math.prod(self)
+
+
+_DEVICES = {"cpu": backend.device("cpu"), "cuda": backend.device("cuda")}
 
 
 class Tensor:
@@ -73,8 +98,8 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else Tensor(value)._data
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self._data.shape)
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
@@ -85,8 +110,10 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return backend.device_of(self._data)
+    def device(self) -> backend.device:
+        """Where the data lives: ``device(type='cpu')`` or ``device(type='cuda')``, which
+        compare equal to the strings ``"cpu"`` and ``"cuda"``."""
+        return _DEVICES[backend.device_of(self._data)]
 
     @property
     def is_cuda(self) -> bool:
@@ -234,6 +261,24 @@ class Tensor:
         self._data[...] = value
         return self
 
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples of a normal distribution (no graph)."""
+        return self._fill_random("normal_", generator, lambda rng, shape: rng.standard_normal(
+            shape, dtype=np.float64) * std + mean)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples uniform in [a, b) (no graph)."""
+        return self._fill_random("uniform_", generator, lambda rng, shape: rng.random(
+            shape, dtype=np.float64) * (b - a) + a)
+
+    def _fill_random(self, op: str, generator: Any, draw: Any) -> Tensor:
+        self._check_inplace_allowed(op)
+        if self.dtype.kind not in "fc":
+            raise TypeError(f"{op} needs a floating point tensor, got dtype {self.dtype}")
+        device = backend.device_of(self._data)
+        self._data[...] = draw(backend.rng_for(device, generator), self._data.shape)
+        return self
+
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (same shape, any device) into this tensor in place (no graph)."""
         self._check_inplace_allowed("copy_")
@@ -281,14 +326,7 @@ class Tensor:
             return NotImplemented
         if is_grad_enabled() and (self.requires_grad or getattr(o, "requires_grad", False)):
             self._check_inplace_allowed(op)
-            out = getattr(elementwise, op)(self, o)
-            if out.shape != self.shape or out.dtype != self.dtype:
-                raise ValueError(f"in-place {op} cannot change a tensor of shape {self.shape} "
-                                 f"and dtype {self.dtype} into shape {out.shape} and dtype "
-                                 f"{out.dtype}")
-            self._data, self._ctx, self._out_index = out._data, out._ctx, out._out_index
-            self.requires_grad = out.requires_grad
-            return self
+            return self._become(getattr(elementwise, op)(self, o), op)
         v = o._data if isinstance(o, Tensor) else o
         xp = backend.array_module(self._data)
         try:
@@ -300,6 +338,30 @@ class Tensor:
                 f"in-place {op} into a tensor of shape {self.shape} and dtype {self.dtype} "
                 f"from one of shape {tuple(shape)} and dtype "
                 f"{getattr(v, 'dtype', type(v).__name__)}: {e}") from None
+        return self
+
+    def _become(self, out: Tensor, op: str) -> Tensor:
+        """Take over the recorded result ``out`` of in-place op ``op`` (see above)."""
+        if out.shape != self.shape or out.dtype != self.dtype:
+            raise ValueError(f"in-place {op} cannot change a tensor of shape {self.shape} "
+                             f"and dtype {self.dtype} into shape {out.shape} and dtype "
+                             f"{out.dtype}")
+        self._data, self._ctx, self._out_index = out._data, out._ctx, out._out_index
+        self.requires_grad = out.requires_grad
+        return self
+
+    def _update(self, out: Tensor, op: str) -> Tensor:
+        """An in-place op given its out-of-place result ``out``: recorded in the graph when
+        one is being built, else written into this tensor's memory."""
+        from .autograd import is_grad_enabled  # noqa: PLC0415
+
+        self._check_inplace_allowed(op)
+        if is_grad_enabled() and out.requires_grad:
+            return self._become(out, op)
+        if out.shape != self.shape:
+            raise ValueError(f"in-place {op}: result shape {out.shape} differs from the "
+                             f"tensor's {self.shape}")
+        self._data[...] = out._data
         return self
 
     def _check_inplace_allowed(self, op: str) -> None:

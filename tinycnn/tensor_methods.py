@@ -13,9 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from .functional import activation, elementwise, reduction, sorting
+from .functional import activation, elementwise, indexing, linalg, reduction, sorting
 from .functional import shape as shape_ops
 from .tensor import Tensor, _operand_ok
+
+# the legacy type names of ``x.type()`` (PyTorch's, under tinycnn)
+_TYPE_NAMES = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
+               np.dtype(np.float16): "HalfTensor", np.dtype(np.int64): "LongTensor",
+               np.dtype(np.int32): "IntTensor", np.dtype(np.int16): "ShortTensor",
+               np.dtype(np.int8): "CharTensor", np.dtype(np.uint8): "ByteTensor",
+               np.dtype(np.bool_): "BoolTensor"}
 
 
 class _Methods:
@@ -42,8 +49,20 @@ class _Methods:
     def bool(self) -> Tensor:
         return self.to(np.bool_)
 
-    def type(self, dtype: Any) -> Tensor:
-        return self.to(dtype)
+    def type(self, dtype: Any = None) -> Any:
+        """``x.type()``: the type's name (``'tinycnn.FloatTensor'``); ``x.type(t)``: this
+        tensor converted to ``t`` (a dtype, ``tinycnn.FloatTensor`` or such a name)."""
+        if dtype is None:
+            cuda = ".cuda" if self.device == "cuda" else ""
+            return f"tinycnn{cuda}.{_TYPE_NAMES.get(self.dtype, str(self.dtype))}"
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            dtypes = {v: k for k, v in _TYPE_NAMES.items()}
+            if name not in dtypes:
+                raise ValueError(f"type: unknown tensor type {dtype!r}; expected one of "
+                                 f"{sorted(dtypes)}")
+            dtype = dtypes[name]
+        return self.to(getattr(dtype, "dtype", dtype))
 
     # --- operators (differentiable; see tinycnn.functional) -------------------------------
     # An operand of another type returns NotImplemented, so Python raises its usual
@@ -144,11 +163,11 @@ class _Methods:
         return elementwise.compare("eq", self, o)
 
     # --- methods with PyTorch's names ----------------------------------------------------
-    def add(self, o: Any) -> Tensor:
-        return elementwise.add(self, o)
+    def add(self, o: Any, alpha: float = 1) -> Tensor:
+        return elementwise.add(self, o, alpha)
 
-    def sub(self, o: Any) -> Tensor:
-        return elementwise.sub(self, o)
+    def sub(self, o: Any, alpha: float = 1) -> Tensor:
+        return elementwise.sub(self, o, alpha)
 
     def mul(self, o: Any) -> Tensor:
         return elementwise.mul(self, o)
@@ -181,6 +200,102 @@ class _Methods:
         return elementwise.clip(self, min, max)
 
     clamp = clip
+
+    def clip_(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+        """Clamp in place (recorded when a graph is being built)."""
+        return self._update(elementwise.clip(self, min, max), "clamp_")
+
+    clamp_ = clip_
+
+    def addcmul(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        return elementwise.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+        return elementwise.addcdiv(self, tensor1, tensor2, value=value)
+
+    def floor(self) -> Tensor:
+        return elementwise.floor(self)
+
+    def ceil(self) -> Tensor:
+        return elementwise.ceil(self)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return elementwise.round(self, decimals)
+
+    def sign(self) -> Tensor:
+        return elementwise.sign(self)
+
+    # --- indexing, products, norms, running sums (tinycnn.functional) ---------------------
+    def gather(self, dim: int, index: Tensor) -> Tensor:
+        return indexing.gather(self, dim, index)
+
+    def index_select(self, dim: int, index: Tensor) -> Tensor:
+        return indexing.index_select(self, dim, index)
+
+    def masked_fill(self, mask: Tensor, value: Any) -> Tensor:
+        return indexing.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask: Tensor, value: Any) -> Tensor:
+        return self._update(indexing.masked_fill(self, mask, value), "masked_fill_")
+
+    def scatter(self, dim: int, index: Tensor, src: Any = None, value: Any = None) -> Tensor:
+        return indexing.scatter(self, dim, index, src, value)
+
+    def scatter_(self, dim: int, index: Tensor, src: Any = None, value: Any = None) -> Tensor:
+        """``self[i][index[i][j]] = src[i][j]`` (for ``dim=1``) in place."""
+        return self._update(indexing.scatter(self, dim, index, src, value), "scatter_")
+
+    def nonzero(self, as_tuple: bool = False) -> Any:
+        return indexing.nonzero(self, as_tuple)
+
+    def flip(self, *dims: Any) -> Tensor:
+        return indexing.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def repeat(self, *sizes: Any) -> Tensor:
+        return indexing.repeat(self, *sizes)
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return indexing.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return indexing.triu(self, diagonal)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return indexing.unbind(self, dim)
+
+    def t(self) -> Tensor:
+        """The transpose of a matrix (0-d and 1-D tensors come back as they are)."""
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with at most 2 dimensions, got {self.shape}")
+        return self if self.ndim < 2 else shape_ops.transpose(self, 0, 1)
+
+    def mm(self, o: Tensor) -> Tensor:
+        return linalg.mm(self, o)
+
+    def bmm(self, o: Tensor) -> Tensor:
+        return linalg.bmm(self, o)
+
+    def dot(self, o: Tensor) -> Tensor:
+        return linalg.dot(self, o)
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+        return linalg.tensor_norm(self, p, dim, keepdim)
+
+    def cumsum(self, dim: int, dtype: Any = None) -> Tensor:
+        return reduction.cumsum(self, dim, dtype)
+
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+        return reduction.prod(self, dim, keepdim, dtype)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Tensor:
+        return reduction.logsumexp(self, dim, keepdim)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+               return_counts: bool = False, dim: int | None = None) -> Any:
+        return sorting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+        return sorting.bincount(self, weights, minlength)
 
     def relu(self) -> Tensor:
         return activation.relu(self)
