@@ -62,7 +62,8 @@ class _Methods:
                 raise ValueError(f"type: unknown tensor type {dtype!r}; expected one of "
                                  f"{sorted(dtypes)}")
             dtype = dtypes[name]
-        return self.to(getattr(dtype, "dtype", dtype))
+        legacy = getattr(dtype, "dtype", None)  # tinycnn.FloatTensor carries its dtype
+        return self.to(legacy if isinstance(legacy, np.dtype) else dtype)
 
     # --- operators (differentiable; see tinycnn.functional) -------------------------------
     # An operand of another type returns NotImplemented, so Python raises its usual
