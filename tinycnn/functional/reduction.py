@@ -392,15 +392,13 @@ class Prod(Function):
         if x.size == 0:
             return xp.zeros_like(x), None, None, None
         axis = ctx.axis
-        v = x.reshape(-1) if axis is None else x
-        ax = 0 if axis is None else axis
-        ones = xp.ones_like(xp.take(v, [0], axis=ax))
-        before = xp.cumprod(xp.concatenate([ones, xp.take(v, range(v.shape[ax] - 1), axis=ax)],
-                                           axis=ax), axis=ax)
-        after = xp.flip(xp.cumprod(xp.concatenate(
-            [ones, xp.take(xp.flip(v, ax), range(v.shape[ax] - 1), axis=ax)], axis=ax),
-            axis=ax), ax)
-        others = (before * after).reshape(x.shape)
+        v = x.reshape(-1) if axis is None else xp.moveaxis(x, axis, -1)  # the product's axis last
+        ones = xp.ones_like(v[..., :1])
+        before = xp.cumprod(xp.concatenate([ones, v[..., :-1]], axis=-1), axis=-1)
+        after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(v, -1)[..., :-1]], axis=-1),
+                                   axis=-1), -1)
+        others = (before * after).reshape(x.shape) if axis is None else xp.moveaxis(
+            before * after, -1, axis)
         if axis is not None and not ctx.keepdim:
             g = xp.expand_dims(g, axis)
         return (g * others).astype(x.dtype, copy=False), None, None, None
