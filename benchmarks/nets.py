@@ -116,5 +116,4 @@ def _TorchFeaturesClassifier(*args: Any) -> Any:  # noqa: N802 (a class made on 
 
 def parameter_count(model: Any) -> int:
     """Number of trainable numbers in a tinycnn or torch model."""
-    return sum(int(p.data.size) if hasattr(p.data, "size") and not callable(p.data.size)
-               else int(p.numel()) for p in model.parameters())
+    return sum(int(p.numel()) for p in model.parameters())

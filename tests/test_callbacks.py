@@ -73,7 +73,7 @@ def test_early_stopping_restores_best_weights():
     model = nn.Linear(2, 1)
 
     def set_weights(trainer, epoch):  # the "training" of each epoch
-        model.weight.data[...] = epoch
+        model.weight._data[...] = epoch
 
     cb = EarlyStopping("val_loss", patience=1, restore_best_weights=True)
     assert _drive(cb, [3.0, 1.0, 2.0, 2.5], trainer=FakeTrainer(model),

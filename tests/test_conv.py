@@ -184,7 +184,7 @@ def test_frozen_weight_and_first_layer_skip_work(monkeypatch):
 def test_conv2d_keeps_float32_and_contiguous_output():
     y = F.conv2d(tinycnn.randn(2, 3, 8, 8), tinycnn.randn(5, 3, 3, 3), stride=2)
     assert y.dtype == np.float32 and y.shape == (2, 5, 3, 3)
-    assert y.data.flags.c_contiguous
+    assert y._data.flags.c_contiguous
 
 
 # --- im2col / col2im ----------------------------------------------------------------------

@@ -382,7 +382,7 @@ def test_array_dataset_items_and_batches():
     img, label = ds[4]
     assert img.shape == (3, 5, 5) and label == 10
     bx, by = ds.get_batch(np.array([4, 0]))
-    np.testing.assert_array_equal(bx.data[0], img.data)
+    np.testing.assert_array_equal(bx._data[0], img._data)
     assert list(by) == [10, 0]
     assert ArrayDataset(x)[2].shape == (5, 5, 3)  # unlabelled
     with pytest.raises(ValueError, match="10 samples but targets has 9"):
@@ -398,7 +398,7 @@ def test_tensor_dataset():
     a, b = ds[2]
     assert a.shape == (2,) and int(b.item()) == 2
     bx, by = ds.get_batch(np.array([5, 1]))
-    assert bx.shape == (2, 2) and list(by.data) == [5, 1]
+    assert bx.shape == (2, 2) and list(by._data) == [5, 1]
     with pytest.raises(ValueError, match="same first dimension"):
         TensorDataset(x, np.arange(5))
 

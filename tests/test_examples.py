@@ -236,7 +236,7 @@ def test_pretrained_loads_a_file_and_replaces_the_head(tmp_path):
     assert state[f"{head}.weight"].shape[0] == 3
     for k in src:
         if not k.startswith(head + "."):
-            np.testing.assert_array_equal(state[k].data, src[k].data)
+            np.testing.assert_array_equal(state[k]._data, src[k]._data)
     wrong = models.save_weights(models.alexnet_reduced(), tmp_path / "alex.npz")
     args.weights = [f"lenet5={wrong}"]
     with pytest.raises(ValueError, match="does not fit lenet5"):

@@ -92,9 +92,9 @@ def test_batchnorm_init():
 def test_init_functions_match_torch(fn, kwargs):
     shape = (64, 32, 3, 3)
     t = nn.Parameter(tinycnn.empty(*shape))
-    before = t.data
+    before = t._data
     out = getattr(init, fn)(t, **kwargs)
-    assert out is t and t.data is before  # in place
+    assert out is t and t._data is before  # in place
     assert t.is_leaf and t.grad is None and t.dtype == np.float32
     theirs = getattr(torch.nn.init, fn)(torch.empty(shape), **kwargs).numpy()
     _compare(t.numpy(), theirs)

@@ -49,7 +49,7 @@ class Plain:
 
 
 def _collect(loader):
-    return [(x.data.copy(), y.data.copy()) for x, y in loader]
+    return [(x._data.copy(), y._data.copy()) for x, y in loader]
 
 
 def _assert_same(a, b):
@@ -68,7 +68,7 @@ def test_batches_shapes_dtypes_and_len():
     xb, yb = batches[0]
     assert isinstance(xb, Tensor) and xb.shape == (4, 3, 6, 5) and xb.dtype == np.float32
     assert yb.dtype == np.int64
-    np.testing.assert_array_equal(xb.data, x[:4].transpose(0, 3, 1, 2) / np.float32(255))
+    np.testing.assert_array_equal(xb._data, x[:4].transpose(0, 3, 1, 2) / np.float32(255))
     assert len(DataLoader(ArrayDataset(x, y), batch_size=4, drop_last=True)) == 2
     assert [len(b[1]) for b in DataLoader(ArrayDataset(x, y), batch_size=4, drop_last=True)] == [4, 4]
     grey, _ = _images(c=None)
@@ -88,16 +88,16 @@ def test_array_datasets_and_their_subsets_never_go_sample_by_sample(monkeypatch)
     monkeypatch.setattr(ArrayDataset, "__getitem__", lambda self, i: pytest.fail("per-sample call"))
     ds = Subset(Subset(ArrayDataset(x, y, transform=T.RandomHorizontalFlip()), [1, 3, 5, 7, 9]), [4, 0])
     xb, yb = next(iter(DataLoader(ds, batch_size=2)))
-    assert list(yb.data) == [y[9], y[1]]
+    assert list(yb._data) == [y[9], y[1]]
 
 
 def test_plain_datasets_and_default_conversion():
     xb, yb = next(iter(DataLoader(Plain(5), batch_size=5)))
     assert xb.dtype == np.float32 and xb.shape == (5, 2, 2) and yb.dtype == np.int64
-    assert list(yb.data) == [0, 1, 2, 3, 4]
+    assert list(yb._data) == [0, 1, 2, 3, 4]
     t = TensorDataset(np.ones((4, 3)), np.arange(4))
     a, b = next(iter(DataLoader(t, batch_size=4)))
-    assert a.shape == (4, 3) and list(b.data) == [0, 1, 2, 3]
+    assert a.shape == (4, 3) and list(b._data) == [0, 1, 2, 3]
 
 
 def test_shuffle_order_is_seeded_and_changes_per_epoch():
@@ -105,7 +105,7 @@ def test_shuffle_order_is_seeded_and_changes_per_epoch():
     ds = ArrayDataset(x, np.arange(50))
 
     def orders(loader, epochs=2):
-        return [np.concatenate([b[1].data for b in loader]) for _ in range(epochs)]
+        return [np.concatenate([b[1]._data for b in loader]) for _ in range(epochs)]
 
     a = orders(DataLoader(ds, batch_size=8, shuffle=True, seed=3))
     b = orders(DataLoader(ds, batch_size=8, shuffle=True, seed=3))
@@ -166,10 +166,10 @@ def test_batch_transform_runs_on_whole_batches():
     bt = T.Compose([Spy(), T.RandomCrop(6), T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])
     batches = list(DataLoader(ArrayDataset(x, y), batch_size=5, batch_transform=bt))
     assert calls == [(True, (5, 8, 8, 3)), (True, (5, 8, 8, 3)), (True, (2, 8, 8, 3))]
-    assert batches[0][0].shape == (5, 3, 6, 6) and batches[0][0].data.min() >= -1
+    assert batches[0][0].shape == (5, 3, 6, 6) and batches[0][0]._data.min() >= -1
     flipped = next(iter(DataLoader(ArrayDataset(x, y), batch_size=4,
                                    batch_transform=T.RandomHorizontalFlip(1.0))))[0]
-    np.testing.assert_array_equal(flipped.data, x[:4, :, ::-1].transpose(0, 3, 1, 2) / np.float32(255))
+    np.testing.assert_array_equal(flipped._data, x[:4, :, ::-1].transpose(0, 3, 1, 2) / np.float32(255))
 
 
 def test_collate_fn_and_default_collate():
@@ -195,7 +195,7 @@ def test_image_folder_through_the_loader(tmp_path):
             Image.new("RGB", size, (k * 40, 0, 0)).save(tmp_path / cls / f"{k}.png")
     pipeline = T.Compose([T.Resize((6, 6)), T.ToTensor()])
     x, y = next(iter(DataLoader(ImageFolder(tmp_path, transform=pipeline), batch_size=6, num_workers=2)))
-    assert x.shape == (6, 3, 6, 6) and list(y.data) == [0, 0, 0, 1, 1, 1]
+    assert x.shape == (6, 3, 6, 6) and list(y._data) == [0, 0, 0, 1, 1, 1]
     ten = T.Compose([T.Resize(6), T.TenCrop(4), T.ToTensor()])
     x, _ = next(iter(DataLoader(ImageFolder(tmp_path, transform=ten), batch_size=2)))
     assert x.shape == (2, 10, 3, 4, 4)
@@ -226,7 +226,7 @@ def test_pin_to_device_cuda():
     aug = T.Compose([T.RandomCrop(6, padding=1), T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])
     loader = DataLoader(ArrayDataset(x, y, transform=aug), batch_size=4, seed=0, pin_to_device="cuda",
                         num_workers=2)
-    on_gpu = [(xb.device, yb.device, xb.cpu().data) for xb, yb in loader]
+    on_gpu = [(xb.device, yb.device, xb.cpu()._data) for xb, yb in loader]
     assert all((xd, yd) == ("cuda", "cuda") for xd, yd, _ in on_gpu)
     on_cpu = _collect(DataLoader(ArrayDataset(x, y, transform=aug), batch_size=4, seed=0))
     np.testing.assert_array_equal(on_gpu[0][2], on_cpu[0][0])

@@ -88,7 +88,7 @@ def test_summary_reproduces_report_001_densenet_table():
     x = tinycnn.randn(1, 24, 8, 8)
     out = layer(x)
     assert out.shape == (1, 36, 8, 8)
-    np.testing.assert_array_equal(out.data[:, 12:], x.data)
+    np.testing.assert_array_equal(out._data[:, 12:], x._data)
 
 
 @pytest.mark.parametrize("name,kwargs,shape", SMALL, ids=[s[0] for s in SMALL])
@@ -104,11 +104,11 @@ def test_forward_backward(name, kwargs, shape):
     loss.backward()
     for pname, p in model.named_parameters():
         assert p.grad is not None, pname
-        assert p.grad.shape == p.shape and np.isfinite(p.grad.data).all(), pname
+        assert p.grad.shape == p.shape and np.isfinite(p.grad._data).all(), pname
     # eval mode is deterministic (dropout off, BatchNorm running statistics)
     model.eval()
     with tinycnn.no_grad():
-        np.testing.assert_array_equal(model(x).data, model(x).data)
+        np.testing.assert_array_equal(model(x)._data, model(x)._data)
 
 
 def test_alexnet_reduced_returns_interm_features_like_the_report():
@@ -167,17 +167,17 @@ def test_weights_round_trip_through_npz(tmp_path):
     model.eval()
     x = tinycnn.randn(2, 3, 32, 32)
     with tinycnn.no_grad():
-        expected = model(x).data
+        expected = model(x)._data
     path = M.save_weights(model, tmp_path / "dense.npz")
     fresh = M.densenet_tiny(weights=path).eval()
     with tinycnn.no_grad():
-        np.testing.assert_array_equal(fresh(x).data, expected)
+        np.testing.assert_array_equal(fresh(x)._data, expected)
     # and through tinycnn.save / tinycnn.load (the training engineer's checkpoint format)
     tinycnn.save(model.state_dict(), tmp_path / "ckpt.npz")
     other = M.densenet_tiny()
     other.load_state_dict(tinycnn.load(tmp_path / "ckpt.npz"))
     with tinycnn.no_grad():
-        np.testing.assert_array_equal(other.eval()(x).data, expected)
+        np.testing.assert_array_equal(other.eval()(x)._data, expected)
 
 
 def _image(w: int, h: int) -> Image.Image:
@@ -197,6 +197,6 @@ def test_each_model_has_its_own_preprocessing():
     assert small.shape == (3, 32, 32)
     raw = np.asarray(_image(32, 32), dtype=np.float32).transpose(2, 0, 1) / 255
     mean, std = np.array(M.CIFAR10.mean)[:, None, None], np.array(M.CIFAR10.std)[:, None, None]
-    np.testing.assert_allclose(small.data, (raw - mean) / std, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(small._data, (raw - mean) / std, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="mean has 3 values but std has 1"):
         M.Preprocessing(mean=(0.5, 0.5, 0.5), std=(0.5,))

@@ -203,7 +203,7 @@ def test_state_dict_keys_and_values():
     nbt = sd["features.1.num_batches_tracked"]
     assert nbt.shape == () and nbt.dtype == np.int64
     w = sd["features.0.weight"]
-    assert not w.requires_grad and np.shares_memory(w.data, ours.features[0].weight.data)
+    assert not w.requires_grad and np.shares_memory(w._data, ours.features[0].weight._data)
     assert ours.state_dict(keep_vars=True)["features.0.weight"] is ours.features[0].weight
     assert list(ours.features.state_dict(prefix="features.")) == [
         k for k in sd if k.startswith("features.")]
@@ -224,10 +224,10 @@ def test_load_state_dict_from_torch_numpy_in_place_and_cast():
                 t.uniform_(-1, 1)
     state = {k: v.numpy().astype(np.float64) if v.dtype.is_floating_point else v.numpy()
              for k, v in theirs.state_dict().items()}
-    before = ours.features[0].weight.data
+    before = ours.features[0].weight._data
     result = ours.load_state_dict(state)
     assert result.missing_keys == [] and result.unexpected_keys == []
-    assert ours.features[0].weight.data is before  # copied in place
+    assert ours.features[0].weight._data is before  # copied in place
     assert ours.features[0].weight.dtype == np.float32  # cast to the parameter's dtype
     for k, v in ours.state_dict().items():
         np.testing.assert_allclose(v.numpy(), theirs.state_dict()[k].numpy(), rtol=1e-6)
@@ -262,7 +262,7 @@ def test_load_state_dict_errors_and_non_strict():
 def test_load_state_dict_without_num_batches_tracked():
     """Older checkpoints (and Keras conversions) lack the BN counter: it is reset to 0."""
     ours, _ = tiny_cnn()
-    ours.features[1].num_batches_tracked.data[...] = 7
+    ours.features[1].num_batches_tracked._data[...] = 7
     sd = {k: v for k, v in ours.state_dict().items() if "num_batches" not in k}
     assert ours.load_state_dict(sd).missing_keys == []
     assert int(ours.features[1].num_batches_tracked) == 0
@@ -382,7 +382,7 @@ def test_deepcopy_gives_an_independent_model():
     assert list(clone.state_dict()) == list(model.state_dict())
     w, w2 = model.head[0].weight, clone.head[0].weight
     assert isinstance(w2, nn.Parameter) and w2.requires_grad
-    assert not np.shares_memory(w.data, w2.data)
+    assert not np.shares_memory(w._data, w2._data)
     np.testing.assert_array_equal(w.numpy(), w2.numpy())
 
 

@@ -155,7 +155,7 @@ def test_updates_in_place_without_temporaries(name, kwargs):
     p.grad = tinycnn.randn(250_000)
     opt = getattr(optim, name)([p], **kwargs)
     opt.step()
-    data = p.data
+    data = p._data
     state = {k: v for k, v in opt.state[p].items() if hasattr(v, "shape")}
     tracemalloc.start()
     for _ in range(3):
@@ -163,7 +163,7 @@ def test_updates_in_place_without_temporaries(name, kwargs):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 100_000, f"{name} allocated {peak} bytes during a step"
-    assert p.data is data
+    assert p._data is data
     assert all(opt.state[p][k] is v for k, v in state.items())
 
 
@@ -287,7 +287,7 @@ def test_fused_cpu_adam_matches_numpy_passes(monkeypatch, amsgrad):
             for p in ps:
                 p.grad = tinycnn.tensor(rng.standard_normal(p.shape, dtype=np.float32))
             opt.step()
-        return [p.data for p in ps]
+        return [p._data for p in ps]
 
     state = rng.bit_generator.state
     fused = three_steps("auto")

@@ -33,7 +33,7 @@ def test_load_accepts_weights_only_and_map_location(tmp_path):
     state = torch.load(tmp_path / "net.pth", map_location="cpu", weights_only=True)
     other = nn.Linear(3, 2)
     other.load_state_dict(state)
-    np.testing.assert_array_equal(other.weight.data, net.weight.data)
+    np.testing.assert_array_equal(other.weight._data, net.weight._data)
 
 
 def test_max_and_argmax_of_raw_data():
@@ -95,7 +95,7 @@ def test_inplace_methods_with_alpha():
 def test_clone_is_a_copy_in_the_graph():
     x = torch.tensor([1.0, -1.0], requires_grad=True)
     y = x.clone()
-    assert y.data is not x.data and not np.shares_memory(y.data, x.data)
+    assert y._data is not x._data and not np.shares_memory(y._data, x._data)
     (y * 2).sum().backward()
     assert x.grad.tolist() == [2.0, 2.0]
 
@@ -155,11 +155,11 @@ def test_best_model_weights_deepcopy_restores():
     # best_model_wts = copy.deepcopy(model.state_dict()) ... model.load_state_dict(best)
     model = nn.Linear(2, 1)
     best = copy.deepcopy(model.state_dict())
-    before = model.weight.data.copy()
+    before = model.weight._data.copy()
     with torch.no_grad():
         model.weight -= 1.0
     model.load_state_dict(best)
-    np.testing.assert_array_equal(model.weight.data, before)
+    np.testing.assert_array_equal(model.weight._data, before)
 
 
 def test_tensor_class_from_list_is_float():

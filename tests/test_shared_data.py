@@ -55,7 +55,7 @@ def test_hymenoptera_folders(shared_data):
     pipeline = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),
                           T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
     x, y = next(iter(DataLoader(ImageFolder(root / "val", transform=pipeline), batch_size=4)))
-    assert x.shape == (4, 3, 224, 224) and x.dtype == np.float32 and list(y.data) == [0, 0, 0, 0]
+    assert x.shape == (4, 3, 224, 224) and x.dtype == np.float32 and list(y._data) == [0, 0, 0, 0]
 
 
 def test_cifar10_subsets_and_augmented_epoch(shared_data):

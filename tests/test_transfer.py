@@ -58,7 +58,7 @@ def test_frozen_features_record_no_graph_and_get_no_gradient():
 
 def test_head_only_fine_tuning_learns_and_leaves_the_backbone_alone():
     model = M.alexnet_reduced()
-    backbone = {k: v.data.copy() for k, v in model.state_dict().items()}
+    backbone = {k: v._data.copy() for k, v in model.state_dict().items()}
     M.freeze(model)
     M.replace_head(model, 2)
     model.eval()  # dropout off: the check below compares losses on the same batch
@@ -76,7 +76,7 @@ def test_head_only_fine_tuning_learns_and_leaves_the_backbone_alone():
     assert losses[-1] < 0.7 * losses[0]  # random features are weak: a clear drop suffices
     for k, v in model.state_dict().items():
         if not k.startswith("classifier.6"):
-            np.testing.assert_array_equal(v.data, backbone[k])
+            np.testing.assert_array_equal(v._data, backbone[k])
 
 
 def test_param_groups_give_each_module_its_learning_rate():
@@ -100,12 +100,12 @@ def test_param_groups_give_each_module_its_learning_rate():
     model = M.lenet5()
     opt = optim.SGD(M.param_groups(model, {"features": 0.1, "classifier": 0.01}), lr=1.0)
     w_f, w_c = model.features[0].weight, model.classifier[0].weight
-    before = w_f.data.copy(), w_c.data.copy()
+    before = w_f._data.copy(), w_c._data.copy()
     loss = model(tinycnn.randn(2, 1, 28, 28)).sum()
     loss.backward()
     opt.step()
-    np.testing.assert_allclose(w_f.data, before[0] - 0.1 * w_f.grad.data, rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(w_c.data, before[1] - 0.01 * w_c.grad.data, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(w_f._data, before[0] - 0.1 * w_f.grad._data, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(w_c._data, before[1] - 0.01 * w_c.grad._data, rtol=1e-6, atol=1e-7)
 
 
 def test_feature_extractor_returns_the_named_activation_and_stops_there():
@@ -119,7 +119,7 @@ def test_feature_extractor_returns_the_named_activation_and_stops_there():
         model.classifier[6].register_forward_hook(lambda *a: calls.append(1))
         f = M.feature_extractor(model, "classifier.4")(x)
     assert f.shape == (3, 2048)
-    np.testing.assert_allclose(f.data, manual.data, rtol=1e-6)
+    np.testing.assert_allclose(f._data, manual._data, rtol=1e-6)
     assert calls == []  # the head never ran
     pooled = M.feature_extractor(M.resnet18_cifar().eval(), "avgpool", flatten=True)
     assert pooled(tinycnn.randn(2, 3, 32, 32)).shape == (2, 512)

@@ -27,7 +27,7 @@ def _batch(n=6, h=12, w=16, c=3, seed=1):
 
 
 def _as_array(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 RANDOM = [
@@ -71,7 +71,7 @@ def test_random_transforms_keep_kind_dtype_and_range(t):
     assert isinstance(pil, Image.Image) and pil.mode == "RGB"
     f = t(T.ToTensor()(x))
     assert isinstance(f, Tensor) and f.dtype == np.float32 and f.shape[0] == 3
-    assert 0 <= f.data.min() and f.data.max() <= 1
+    assert 0 <= f._data.min() and f._data.max() <= 1
     fb = t.batch(T.ToTensor().batch(_batch()))
     assert isinstance(fb, Tensor) and fb.shape[:2] == (6, 3)
 
@@ -81,8 +81,8 @@ def test_tensor_and_array_paths_agree():
     x = _batch()
     for t in [T.RandomCrop(10, padding=2), T.RandomHorizontalFlip(), T.RandomRotation(45)]:
         p = t.draw(len(x), x.shape[1:3], np.random.default_rng(0))
-        a = T.ToTensor().batch(t.apply(x, p, batched=True)).data
-        b = t.apply(T.ToTensor().batch(x), p, batched=True).data
+        a = T.ToTensor().batch(t.apply(x, p, batched=True))._data
+        b = t.apply(T.ToTensor().batch(x), p, batched=True)._data
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
@@ -107,15 +107,15 @@ def test_to_tensor_matches_torch():
     x = _img()
     out = T.ToTensor()(x)
     ref = torch.from_numpy(x).permute(2, 0, 1).float().div(255).numpy()
-    assert out.dtype == np.float32 and out.data.flags.c_contiguous
-    np.testing.assert_array_equal(out.data, ref)
-    np.testing.assert_array_equal(T.ToTensor()(Image.fromarray(x)).data, ref)
+    assert out.dtype == np.float32 and out._data.flags.c_contiguous
+    np.testing.assert_array_equal(out._data, ref)
+    np.testing.assert_array_equal(T.ToTensor()(Image.fromarray(x))._data, ref)
     assert T.ToTensor()(_img(c=None)).shape == (1, 12, 16)
     assert T.ToTensor()(Image.fromarray(_img(c=None))).shape == (1, 12, 16)
     b = _batch()
-    np.testing.assert_array_equal(T.ToTensor().batch(b).data, np.stack([T.ToTensor()(i).data for i in b]))
+    np.testing.assert_array_equal(T.ToTensor().batch(b)._data, np.stack([T.ToTensor()(i)._data for i in b]))
     f = np.full((2, 2, 3), 7.5)
-    assert T.ToTensor()(f).data.max() == 7.5  # float arrays keep their values
+    assert T.ToTensor()(f)._data.max() == 7.5  # float arrays keep their values
     with pytest.raises(TypeError, match="converted already"):
         T.ToTensor()(out)
     back = T.ToPILImage()(out)  # and back, to look at it
@@ -127,10 +127,10 @@ def test_normalize_matches_torch_and_checks_channels():
     x = T.ToTensor().batch(_batch())
     mean, std = (0.5, 0.4, 0.3), (0.2, 0.25, 0.3)
     out = T.Normalize(mean, std).batch(x)
-    ref = ((torch.from_numpy(x.data) - torch.tensor(mean).view(3, 1, 1)) / torch.tensor(std).view(3, 1, 1))
-    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-6, atol=1e-7)
+    ref = ((torch.from_numpy(x.numpy()) - torch.tensor(mean).view(3, 1, 1)) / torch.tensor(std).view(3, 1, 1))
+    np.testing.assert_allclose(out._data, ref.numpy(), rtol=1e-6, atol=1e-7)
     assert out.dtype == np.float32
-    np.testing.assert_array_equal(T.Normalize(mean, std)(x[0]).data, out.data[0])
+    np.testing.assert_array_equal(T.Normalize(mean, std)(x[0])._data, out._data[0])
     with pytest.raises(ValueError, match="3 means"):
         T.Normalize(mean, std)(Tensor(np.zeros((2, 4, 4), np.float32)))
     with pytest.raises(TypeError, match="ToTensor first"):
@@ -150,7 +150,7 @@ def test_compose_and_lambda_batch_fall_back_to_per_image():
     x = _batch(n=3)
     out = pipeline.batch(x)
     assert len(calls) == 3 and out.shape == (3, 3, 12, 16)
-    np.testing.assert_array_equal(out.data[1], pipeline(x[1]).data)
+    np.testing.assert_array_equal(out._data[1], pipeline(x[1])._data)
     doubled = T.Lambda(lambda b: b * 2, batched=True).batch(np.ones((2, 2, 2), np.float32))
     assert doubled.sum() == 16
 
@@ -216,7 +216,7 @@ def test_five_and_ten_crop():
     np.testing.assert_array_equal(tb[1, 6], T.TenCrop(4)(b[1])[6])
     tensors = T.ToTensor()(ten)
     assert tensors.shape == (10, 3, 4, 4)
-    np.testing.assert_array_equal(T.ToTensor().batch(tb).data[1], T.ToTensor()(T.TenCrop(4)(b[1])).data)
+    np.testing.assert_array_equal(T.ToTensor().batch(tb)._data[1], T.ToTensor()(T.TenCrop(4)(b[1]))._data)
     assert T.TenCrop(4).batch(T.ToTensor().batch(b)).shape == (3, 10, 3, 4, 4)
     assert T.FiveCrop(4).batch(b[..., 0]).shape == (3, 5, 4, 4, 1)  # channel axis kept
 
@@ -227,13 +227,13 @@ def test_tencrop_predict_averages_over_crops():
 
     def model(batch):  # a linear model (N, 3, 4, 4) -> (N, 5)
         assert batch.shape == (20, 3, 4, 4)
-        return Tensor(batch.data.reshape(20, -1) @ w)
+        return Tensor(batch._data.reshape(20, -1) @ w)
 
     out = tencrop_predict(model, x)
-    ref = (x.data.reshape(20, -1) @ w).reshape(2, 10, 5).mean(axis=1)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-5)
+    ref = (x._data.reshape(20, -1) @ w).reshape(2, 10, 5).mean(axis=1)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-5)
     probs = tencrop_predict(model, x, average="probs")
-    np.testing.assert_allclose(probs.data.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_allclose(probs._data.sum(axis=1), 1, rtol=1e-5)
     with pytest.raises(ValueError, match="n_crops"):
         tencrop_predict(model, x[0])
 
@@ -265,7 +265,7 @@ def test_resize_nearest_matches_pil_and_batches():
     b = _batch()
     np.testing.assert_array_equal(T.Resize(7).batch(b)[2], T.Resize(7)(b[2]))
     f = T.Resize(7)(T.ToTensor()(b[0]))
-    np.testing.assert_allclose(f.data * 255, T.ToTensor()(T.Resize(7)(b[0])).data * 255, atol=0.5 + 1e-3)
+    np.testing.assert_allclose(f._data * 255, T.ToTensor()(T.Resize(7)(b[0]))._data * 255, atol=0.5 + 1e-3)
 
 
 def test_random_resized_crop_params_and_references():

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _same_params(a, b) -> bool:
-    return all(np.array_equal(x.data, y.data) for x, y in zip(a.state_dict().values(),
+    return all(np.array_equal(x._data, y._data) for x, y in zip(a.state_dict().values(),
                                                                b.state_dict().values()))
 
 
@@ -37,13 +37,13 @@ def test_npz_and_sidecar(tmp_path):
     assert side["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     with np.load(path, allow_pickle=False) as z:
         assert sorted(z.files) == sorted(model.state_dict())
-        np.testing.assert_array_equal(z["features.0.weight"], model.features[0].weight.data)
+        np.testing.assert_array_equal(z["features.0.weight"], model.features[0].weight._data)
     assert not list(tmp_path.glob("*.tmp"))  # atomic write left nothing behind
 
 
 def test_strict_load_names_every_problem(tmp_path):
     src = M.lenet5(num_classes=10)
-    state = {k: v.data for k, v in src.state_dict().items()}
+    state = {k: v._data for k, v in src.state_dict().items()}
     state["extra.weight"] = np.zeros(3, np.float32)
     del state["features.0.bias"]
     target = M.lenet5(num_classes=4)
@@ -65,9 +65,9 @@ def test_partial_load_for_a_new_head():
     assert res.missing_keys == [] and res.unexpected_keys == []
     assert res.mismatched_keys == [("classifier.4.weight", (10, 84), (4, 84)),
                                    ("classifier.4.bias", (10,), (4,))]
-    np.testing.assert_array_equal(target.features[0].weight.data, src.features[0].weight.data)
-    assert not np.array_equal(target.classifier[2].weight.data[:4], src.classifier[4].weight.data[:4])
-    np.testing.assert_array_equal(target.classifier[2].weight.data, src.classifier[2].weight.data)
+    np.testing.assert_array_equal(target.features[0].weight._data, src.features[0].weight._data)
+    assert not np.array_equal(target.classifier[2].weight._data[:4], src.classifier[4].weight._data[:4])
+    np.testing.assert_array_equal(target.classifier[2].weight._data, src.classifier[2].weight._data)
 
 
 def test_constructor_weights_must_fit(tmp_path):
@@ -107,8 +107,8 @@ def test_pytorch_state_dict_file(tmp_path):
     ref = R.resnet18(num_classes=5)
     torch.save(ref.state_dict(), tmp_path / "r18.pth")
     model = M.resnet18(num_classes=5, weights=tmp_path / "r18.pth")
-    np.testing.assert_array_equal(model.fc.weight.data, ref.fc.weight.detach().numpy())
-    np.testing.assert_array_equal(model.layer2[0].downsample[1].running_var.data,
+    np.testing.assert_array_equal(model.fc.weight._data, ref.fc.weight.detach().numpy())
+    np.testing.assert_array_equal(model.layer2[0].downsample[1].running_var._data,
                                   ref.layer2[0].downsample[1].running_var.numpy())
     torch.save({"model": ref.state_dict(), "epoch": 3}, tmp_path / "ckpt.pth")
     M.load_weights(model, tmp_path / "ckpt.pth")  # the checkpoint's "model" entry
@@ -211,7 +211,7 @@ def test_exporter_command_line_with_a_state_dict_file(tmp_path):
 
 def test_load_keeps_dtype_and_accepts_float64(tmp_path):
     model = M.lenet5()
-    state = {k: v.data.astype(np.float64) if v.dtype.kind == "f" else v.data
+    state = {k: v._data.astype(np.float64) if v.dtype.kind == "f" else v._data
              for k, v in model.state_dict().items()}
     other = M.lenet5()
     M.load_weights(other, state)

@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import numpy as _np
 
-from . import autograd, cuda, functional
+from . import accelerator, autograd, backends, cuda, functional, linalg
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import DeviceError, device, get_default_dtype, manual_seed, set_default_dtype
+from .backend import (
+    DeviceError,
+    Generator,
+    device,
+    get_default_dtype,
+    manual_seed,
+    set_default_dtype,
+)
+from .backends import (
+    are_deterministic_algorithms_enabled,
+    get_num_threads,
+    set_num_threads,
+    use_deterministic_algorithms,
+)
 from .factory import (
     BoolTensor,
     DoubleTensor,
@@ -18,15 +31,23 @@ from .factory import (
     IntTensor,
     LongTensor,
     arange,
+    as_tensor,
     empty,
+    empty_like,
     eye,
     from_numpy,
     full,
+    full_like,
+    linspace,
+    normal,
     ones,
     ones_like,
     rand,
+    rand_like,
     randint,
+    randint_like,
     randn,
+    randn_like,
     randperm,
     tensor,
     zeros,
@@ -35,36 +56,57 @@ from .factory import (
 from .functional import (
     abs,
     add,
+    addcdiv,
+    addcmul,
     allclose,
     amax,
     amin,
     argmax,
     argmin,
     argsort,
+    bincount,
+    bmm,
     broadcast_to,
     cat,
+    ceil,
     chunk,
     clamp,
     clip,
+    cumsum,
     div,
+    dot,
+    einsum,
     equal,
     exp,
     flatten,
+    flip,
+    floor,
+    gather,
+    index_select,
     isfinite,
     isnan,
     log,
+    logsumexp,
+    masked_fill,
     matmul,
     max,
     maximum,
     mean,
     min,
     minimum,
+    mm,
     mul,
     neg,
+    nonzero,
     pad,
     permute,
     pow,
+    prod,
+    repeat,
     reshape,
+    round,
+    scatter,
+    sign,
     sort,
     split,
     sqrt,
@@ -75,13 +117,33 @@ from .functional import (
     sum,
     topk,
     transpose,
+    tril,
+    triu,
+    unbind,
+    unique,
     unsqueeze,
     var,
     where,
 )
 from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh
+from .functional.linalg import tensor_norm as norm
 from .gradcheck import GradcheckError, gradcheck
-from .tensor import Tensor
+from .tensor import Size, Tensor
+
+
+def is_tensor(obj: object) -> bool:
+    """True if ``obj`` is a tinycnn Tensor."""
+    return isinstance(obj, Tensor)
+
+
+def numel(t: Tensor) -> int:
+    """The number of elements of tensor ``t``."""
+    return t.numel()
+
+
+def t(x: Tensor) -> Tensor:
+    """The transpose of a matrix (a 0-d or 1-D tensor comes back as it is)."""
+    return x.t()
 
 __version__ = "0.1.0"
 
@@ -94,7 +156,7 @@ _LAZY = {
     "data": ("tinycnn.data", None), "models": ("tinycnn.models", None),
     "train": ("tinycnn.train", None), "plot": ("tinycnn.plot", None),
     "sklearn": ("tinycnn.sklearn", None), "io": ("tinycnn.io", None),
-    "kernels": ("tinycnn.kernels", None),
+    "kernels": ("tinycnn.kernels", None), "utils": ("tinycnn.utils", None),
     "summary": ("tinycnn.nn.summary", "summary"),
     "save": ("tinycnn.io", "save"), "load": ("tinycnn.io", "load"),
 }
@@ -138,4 +200,11 @@ __all__ = [
     "save", "load",
     "BoolTensor", "DoubleTensor", "FloatTensor", "IntTensor", "LongTensor", "argsort",
     "chunk", "equal", "sort", "split", "topk",
+    "Generator", "Size", "accelerator", "addcdiv", "addcmul", "are_deterministic_algorithms_enabled",
+    "as_tensor", "backends", "bincount", "bmm", "ceil", "cumsum", "dot", "einsum", "empty_like",
+    "flip", "floor", "full_like", "gather", "get_num_threads", "index_select", "is_tensor",
+    "linalg", "linspace", "logsumexp", "masked_fill", "mm", "nonzero", "norm", "normal", "numel",
+    "prod", "rand_like", "randint_like", "randn_like", "repeat", "round", "scatter",
+    "set_num_threads", "sign", "t", "tril", "triu", "unbind", "unique",
+    "use_deterministic_algorithms", "utils",
 ]

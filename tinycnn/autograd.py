@@ -120,7 +120,7 @@ class Node:
     """The context ``ctx`` of one call of a `Function`; also the graph node.
 
     ``parents[i]`` says where the gradient of input ``i`` goes: ``None`` (no gradient
-    needed), ``(node, k)`` (output ``k`` of an earlier node) or ``(tensor, -1)`` (a leaf).
+    needed; ``()`` when the input is no array at all, e.g. a ``dim``), ``(node, k)`` (output ``k`` of an earlier node) or ``(tensor, -1)`` (a leaf).
     Nodes hold parent *nodes*, not the intermediate tensors, so activations that only the
     forward pass needed can be freed as soon as Python drops them. Functions may store
     anything else on the ctx (``ctx.shape = ...``); it is dropped with the saved arrays.
@@ -132,6 +132,7 @@ class Node:
     out_meta: tuple = ()  # (shape, dtype) of each output, for zero gradients and checks
     _saved: tuple = ()
     freed = False
+    retained: dict | None = None  # output index -> weakref of a tensor that retain_grad()s
 
     def __init__(self, fn: type) -> None:
         self.fn = fn
@@ -156,10 +157,55 @@ class Node:
         self.freed = True
 
     def name(self) -> str:
-        return f"{self.fn.__name__}Backward"
+        """The node's name as PyTorch prints it (``MulBackward0``, ``ConvolutionBackward0``)."""
+        fn = self.fn
+        return _TORCH_NAMES.get(fn.__name__) if fn.__module__.startswith("tinycnn.") and (
+            fn.__name__ in _TORCH_NAMES) else f"{fn.__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """Where this node's input gradients go, one ``(node, output_index)`` pair per
+        input, as PyTorch's: a leaf that requires grad is an `AccumulateGrad` node, an input
+        without a gradient ``(None, 0)``."""
+        return tuple((None, 0) if e is None else (AccumulateGrad(e[0]), 0) if e[1] < 0
+                     else e for e in self.parents if e != ())
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+class AccumulateGrad:
+    """The graph's end for leaf ``variable``: backward adds the gradient into its ``.grad``."""
+
+    next_functions: tuple = ()
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+# PyTorch's names for the nodes of tinycnn's ops whose class name differs from PyTorch's op
+_TORCH_NAMES = {
+    "MatMul": "MmBackward0", "Clip": "ClampBackward1", "Cast": "ToCopyBackward0",
+    "ToDevice": "ToCopyBackward0", "MaxAll": "MaxBackward1", "MaxDim": "MaxBackward0",
+    "Sum": "SumBackward0", "Mean": "MeanBackward0", "Reshape": "ViewBackward0",
+    "BroadcastTo": "ExpandBackward0", "Concat": "CatBackward0", "Pad": "ConstantPadNdBackward0",
+    "GetItem": "IndexBackward0", "Conv2d": "ConvolutionBackward0",
+    "MaxPool2d": "MaxPool2DWithIndicesBackward0", "AvgPool2d": "AvgPool2DBackward0",
+    "AdaptiveAvgPool2d": "AdaptiveAvgPool2DBackward0",
+    "AdaptiveMaxPool2d": "AdaptiveMaxPool2DBackward0", "Resize2d": "UpsampleBackward0",
+    "ReLU": "ReluBackward0", "LeakyReLU": "LeakyReluBackward0", "GELU": "GeluBackward0",
+    "Linear": "AddmmBackward0", "BatchNorm": "NativeBatchNormBackward0",
+    "CrossEntropy": "NllLossBackward0", "NLLLoss": "NllLossBackward0",
+    "MSELoss": "MseLossBackward0", "BCEWithLogits": "BinaryCrossEntropyWithLogitsBackward0",
+    "Dropout": "NativeDropoutBackward0", "Im2col": "Im2ColBackward0",
+    "Col2im": "Col2ImBackward0",
+}
 
 
 _FREED_MSG = (
@@ -198,7 +244,7 @@ class Function:
         on_cpu = None
         for a in args:
             if isinstance(a, Tensor):
-                d = a.data
+                d = a._data
                 cpu = isinstance(d, np.ndarray)
                 if on_cpu is None:
                     on_cpu = cpu
@@ -225,9 +271,10 @@ class Function:
         results = tuple(_wrap_output(o, record) for o in out) if multi else (
             _wrap_output(out, record),)
         if record:
-            ctx.out_meta = tuple([(r.data.shape, r.data.dtype) for r in results])
+            ctx.out_meta = tuple([(r._data.shape, r._data.dtype) for r in results])
             ctx.parents = tuple([
-                None if not n else (a, -1) if a._ctx is None else (a._ctx, a._out_index)
+                (None if hasattr(a, "ndim") else ()) if not n  # (a Tensor has ndim too)
+                else (a, -1) if a._ctx is None else (a._ctx, a._out_index)
                 for a, n in zip(args, needs)
             ])
             for i, r in enumerate(results):
@@ -241,7 +288,7 @@ def _wrap_output(o: Any, record: bool) -> Tensor:
     """Tensor around an output array; integer outputs (indices) never require grad."""
     if type(o) is not np.ndarray:
         if isinstance(o, Tensor):
-            o = o.data
+            o = o._data
         elif not hasattr(o, "ndim") or isinstance(o, np.generic):
             o = np.asarray(o)  # NumPy reductions return scalars (np.float32); keep arrays
     return Tensor._wrap(o, record and o.dtype.kind in "fc")
@@ -273,7 +320,7 @@ def _count_consumers(root: Node) -> dict[int, int]:
         if node.freed:
             raise RuntimeError(_FREED_MSG)
         for edge in node.parents:
-            if edge is not None and edge[1] >= 0:
+            if edge and edge[1] >= 0:
                 key = id(edge[0])
                 if key in consumers:
                     consumers[key] += 1
@@ -283,17 +330,21 @@ def _count_consumers(root: Node) -> dict[int, int]:
     return consumers
 
 
-def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False) -> None:
+def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False,
+                 sink: dict | None = None) -> None:
     """Back-propagate ``grad`` (an array shaped like ``root_tensor``) through the graph.
 
     Kahn's algorithm: start from the root's node; after a node's backward, each parent
     node that has now heard from all its consumers becomes ready. Gradients meeting at a
     node are summed; gradients reaching a leaf are accumulated into ``leaf.grad``.
+
+    ``sink`` (for `grad`) maps the key of each wanted tensor (`_key`) to its gradient so
+    far; then the gradients are summed there and no ``.grad`` is touched.
     """
     given = {id(grad)}  # arrays already stored in some .grad (or the caller's): copy them
     root = root_tensor._ctx
     if root is None:  # a leaf: its gradient is grad itself
-        _accumulate(root_tensor, grad, given)
+        _to_leaf(root_tensor, grad, given, sink)
         return
     waiting = _count_consumers(root)
     pending: dict[int, list] = {id(root): [None] * len(root.out_meta)}
@@ -305,14 +356,16 @@ def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False) -> 
         if grads is None:  # no gradient reached this node: only pass the news on
             in_grads: tuple = (None,) * len(node.parents)
         else:
+            if node.retained is not None or sink is not None:
+                _keep_output_grads(node, grads, given, sink)
             in_grads = _call_backward(node, grads)
         for edge, g in zip(node.parents, in_grads):
-            if edge is None:
+            if not edge:
                 continue
             target, k = edge
             if k < 0:
                 if g is not None:
-                    _accumulate(target, g, given)
+                    _to_leaf(target, g, given, sink)
                 continue
             key = id(target)
             if g is not None:
@@ -326,6 +379,34 @@ def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False) -> 
                 ready.append(target)
         if not retain_graph:
             node.release()
+
+
+def _key(t: Tensor) -> Any:
+    """What identifies tensor ``t`` in the graph: the leaf itself, or (its node, output)."""
+    return id(t) if t._ctx is None else (id(t._ctx), t._out_index)
+
+
+def _to_leaf(leaf: Tensor, g: Any, given: set[int], sink: dict | None) -> None:
+    """Deliver gradient ``g`` of a leaf: into ``leaf.grad``, or into ``sink`` if given."""
+    if sink is None:
+        _accumulate(leaf, g, given)
+    elif id(leaf) in sink:
+        old = sink[id(leaf)]
+        sink[id(leaf)] = g if old is None else old + g
+
+
+def _keep_output_grads(node: Node, grads: list, given: set[int], sink: dict | None) -> None:
+    """The complete gradients of ``node``'s outputs, for tensors that called
+    ``retain_grad()`` (into their ``.grad``) or that `grad` asked for (into ``sink``)."""
+    for k, g in enumerate(grads):
+        if g is None:
+            continue
+        if sink is not None:
+            key = (id(node), k)
+            if key in sink:
+                sink[key] = g if sink[key] is None else sink[key] + g
+        elif k in node.retained and (t := node.retained[k]()) is not None:
+            _accumulate(t, g.copy(), given)  # a copy: the node's backward still reads g
 
 
 def _call_backward(node: Node, grads: list) -> tuple:
@@ -354,7 +435,7 @@ def _as_array(g: Any) -> Any:
     """A gradient as an array: a custom Function may return Tensors, and NumPy returns
     scalars (np.float32) from operations on 0-d arrays, e.g. ``-g``."""
     if isinstance(g, Tensor):
-        return g.data
+        return g._data
     if isinstance(g, np.generic):
         return np.asarray(g)
     return g
@@ -388,7 +469,7 @@ def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
     """
     if not leaf.requires_grad:
         return
-    data = leaf.data
+    data = leaf._data
     if g.shape != data.shape:
         raise RuntimeError(
             f"gradient of shape {tuple(g.shape)} cannot be accumulated into a leaf of "
@@ -397,7 +478,7 @@ def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
     if isinstance(g, np.ndarray) is not isinstance(data, np.ndarray):
         raise DeviceError(f"gradient on {device_of(g)} for a leaf on {leaf.device}")
     if leaf.grad is not None:
-        total = leaf.grad.data + g
+        total = leaf.grad._data + g
         leaf.grad = Tensor._wrap(total if total.dtype == data.dtype else total.astype(data.dtype),
                                  False)
         return
@@ -407,6 +488,69 @@ def _accumulate(leaf: Tensor, g: Any, given: set[int]) -> None:
         g = g.copy()
     given.add(id(g))
     leaf.grad = Tensor._wrap(g, False)
+
+
+def root_grad(t: Tensor, grad: Any, what: str = "grad") -> Any:
+    """The gradient array that starts a backward pass from ``t``: ``grad`` (a tensor or an
+    array of ``t``'s shape) or, for a one-element ``t``, 1."""
+    if not t.requires_grad:
+        raise RuntimeError(
+            "element 0 of tensors does not require grad and does not have a grad_fn: "
+            "create leaves with requires_grad=True (and not under no_grad())")
+    xp = np if isinstance(t._data, np.ndarray) else _module_like([t._data])
+    if grad is None:
+        if t._data.size != 1:
+            raise RuntimeError(
+                f"grad can be implicitly created only for one-element outputs; this tensor "
+                f"has shape {t.shape}: pass {what} of that shape")
+        return xp.ones(t._data.shape, dtype=t.dtype)
+    g = grad._data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=t.dtype)
+    if g.dtype != t.dtype:
+        g = g.astype(t.dtype)
+    if tuple(g.shape) != t.shape:
+        raise ValueError(f"{what} must have the tensor's shape {t.shape}, got {tuple(g.shape)}")
+    return g
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors (as
+    ``torch.autograd.grad``); no ``.grad`` is changed.
+
+    outputs: a tensor or a sequence of tensors; their gradients are summed.
+    inputs: a tensor or a sequence of tensors that require grad (leaves or not).
+    grad_outputs: the gradient of each output (None: 1 for one-element outputs).
+    retain_graph: keep the graph for another backward (default: ``create_graph``).
+    allow_unused: an input the outputs do not depend on gets None instead of an error.
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "autograd.grad(create_graph=True): tinycnn computes first-order gradients only "
+            "(backward works on arrays and records no graph)")
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    grad_outputs = list(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"grad: grad_outputs has {len(grad_outputs)} entries for "
+                         f"{len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} is not a Tensor that requires grad")
+    sink: dict = {_key(t): None for t in inputs}
+    keep = create_graph if retain_graph is None else retain_graph
+    for i, (out, go) in enumerate(zip(outputs, grad_outputs)):
+        g = root_grad(out, go, "grad_outputs")
+        run_backward(out, g, retain_graph=keep or i < len(outputs) - 1, sink=sink)
+    result = []
+    for i, t in enumerate(inputs):
+        g = sink[_key(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} appears to not have been used in the graph; "
+                               "set allow_unused=True if this is the desired behavior")
+        result.append(None if g is None else Tensor._wrap(g.astype(t.dtype, copy=True), False))
+    return tuple(result)
 
 
 def grad_fn_name(t: Tensor) -> str | None:

@@ -98,6 +98,9 @@ class device(str):  # noqa: N801  (PyTorch's name)
             f", index={self.index})" if self.index is not None else ")")
 
 
+_CPU = device("cpu")
+
+
 def parse_to_args(args: tuple, kwargs: dict) -> tuple[str | None, np.dtype | None]:
     """The ``(device, dtype)`` of a PyTorch-style ``.to(...)`` call, each None when absent.
 
@@ -106,6 +109,7 @@ def parse_to_args(args: tuple, kwargs: dict) -> tuple[str | None, np.dtype | Non
     """
     device = kwargs.pop("device", None)
     dtype = kwargs.pop("dtype", None)
+    kwargs.pop("non_blocking", None)  # copies are synchronous here; PyTorch's hint is harmless
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
     for a in args:
@@ -161,15 +165,88 @@ _rngs: dict[str, Any] = {"cpu": np.random.default_rng()}
 _seed: int | None = None
 
 
+def _check_seed(seed: Any, name: str) -> int:
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"{name} expects an int seed, got {type(seed).__name__}")
+    return int(seed)
+
+
 def manual_seed(seed: int) -> None:
     """Seed every generator tinycnn draws from, on the CPU and (if present) the GPU."""
     global _seed
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"manual_seed expects an int seed, got {type(seed).__name__}")
-    _seed = int(seed)
+    _seed = _check_seed(seed, "manual_seed")
     _rngs.clear()
     _rngs["cpu"] = np.random.default_rng(_seed)
     # the GPU generator is created lazily from the same seed (see rng()).
+
+
+def manual_seed_cuda(seed: int) -> None:
+    """Seed only the GPU generator (``tinycnn.cuda.manual_seed_all``); no-op without one."""
+    seed = _check_seed(seed, "cuda.manual_seed_all")
+    cp = _cupy()
+    if cp is not None:
+        _rngs["cuda"] = cp.random.default_rng(seed)
+
+
+class Generator:
+    """A random number generator of its own, as ``torch.Generator``: pass it as
+    ``generator=`` (to ``randperm``, ``random_split``, ``DataLoader``, ...) to draw from it
+    instead of the global generator that `manual_seed` seeds. CPU only.
+
+    ``g = tinycnn.Generator().manual_seed(42)``; ``g.rng`` is its ``numpy.random.Generator``.
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        if str(device) != "cpu":
+            raise DeviceError(f"Generator: only device='cpu' is supported, got {device!r}")
+        self.device = _CPU
+        self.seed()
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the generator from ``seed``; returns the generator itself."""
+        self._initial = _check_seed(seed, "Generator.manual_seed")
+        self.rng = np.random.default_rng(self._initial)
+        return self
+
+    def seed(self) -> int:
+        """Restart from a fresh non-deterministic seed, and return that seed."""
+        seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self) -> int:
+        """The seed the generator was last started from."""
+        return self._initial
+
+    def get_state(self) -> Any:
+        """The generator's state as a uint8 tensor (for `set_state`)."""
+        from .tensor import Tensor  # noqa: PLC0415  (tensor imports this module)
+
+        raw = json.dumps(self.rng.bit_generator.state).encode()
+        return Tensor(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, state: Any) -> Generator:
+        """Restore a state from `get_state`; returns the generator itself."""
+        try:
+            raw = np.asarray(state, dtype=np.uint8).tobytes().decode()
+            gen = np.random.default_rng()
+            gen.bit_generator.state = json.loads(raw)
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"Generator.set_state: not a state from get_state(): {e}") from None
+        self.rng = gen
+        return self
+
+
+def rng_for(device: str, generator: Generator | None) -> Any:
+    """The generator to draw from: ``generator``'s, else the global one of ``device``."""
+    if generator is None:
+        return rng(device)
+    if not isinstance(generator, Generator):
+        raise TypeError(f"generator must be a tinycnn.Generator, got {type(generator).__name__}")
+    if device != "cpu":
+        raise DeviceError("a tinycnn.Generator draws on the CPU; make the tensor there and "
+                          "move it with .to(device)")
+    return generator.rng
 
 
 def rng(device: str = "cpu") -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .backend import _cupy, cuda_available
+from .backend import _cupy, cuda_available, manual_seed_cuda
 
 
 def is_available() -> bool:
@@ -21,3 +21,13 @@ def synchronize() -> None:
     cp = _cupy()
     if cp is not None:
         cp.cuda.Device().synchronize()
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the GPU's generator (``torch.cuda.manual_seed``); a no-op without a GPU."""
+    manual_seed_cuda(seed)
+
+
+def manual_seed_all(seed: int) -> None:
+    """Seed the generators of all GPUs (tinycnn uses one); a no-op without a GPU."""
+    manual_seed_cuda(seed)

@@ -45,7 +45,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Any] | Any, eps: float = 
     args = []
     for a in inputs:
         if isinstance(a, Tensor) and a.dtype.kind == "f":
-            args.append(Tensor(a.data.astype(np.float64), requires_grad=a.requires_grad))
+            args.append(Tensor(a._data.astype(np.float64), requires_grad=a.requires_grad))
         else:
             args.append(a)
     checked = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.requires_grad]
@@ -62,7 +62,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Any] | Any, eps: float = 
     def loss() -> float:
         with no_grad():
             vals = _outputs(fn(*args))
-        return float(sum(backend.as_numpy((v.data * w).sum()) for v, w in zip(vals, weights)))
+        return float(sum(backend.as_numpy((v._data * w).sum()) for v, w in zip(vals, weights)))
 
     # analytic: backward of sum(out * w)
     total = None
@@ -76,11 +76,11 @@ def gradcheck(fn: Callable[..., Any], inputs: Sequence[Any] | Any, eps: float = 
         total.backward()
     for i in checked:
         g = args[i].grad
-        xp = backend.array_module(args[i].data)
-        analytic.append(backend.as_numpy(g.data if g is not None else xp.zeros(args[i].shape)))
+        xp = backend.array_module(args[i]._data)
+        analytic.append(backend.as_numpy(g._data if g is not None else xp.zeros(args[i].shape)))
 
     for k, i in enumerate(checked):
-        x = args[i].data
+        x = args[i]._data
         flat = x.reshape(-1)  # a view: writing into it perturbs the input in place
         numeric = np.empty(flat.size)
         for j in range(flat.size):

@@ -82,7 +82,7 @@ def _encode(value: Any, name: str, arrays: dict[str, np.ndarray]) -> dict[str, A
     if isinstance(value, str):
         return {"str": value}
     if isinstance(value, Tensor):
-        return store(value.data, "tensor")
+        return store(value._data, "tensor")
     if _is_array(value):
         return store(value, "array")
     if isinstance(value, np.generic):

@@ -48,7 +48,7 @@ def as_tensor(field: Any, is_input: bool) -> Any:
     is returned as it is.
     """
     if isinstance(field, Tensor):  # transforms may leave a transposed view: make it contiguous
-        d = field.data
+        d = field._data
         return field if d.flags.c_contiguous else Tensor(backend.array_module(d).ascontiguousarray(d))
     if not isinstance(field, np.ndarray):
         return field

@@ -128,7 +128,7 @@ class DataLoader:
                 raise
         fields = tuple(as_tensor(f, is_input=(k == 0)) for k, f in enumerate(fields))
         if self.device is not None:
-            fields = tuple(Tensor(backend.to_device(f.data, self.device)) if isinstance(f, Tensor)
+            fields = tuple(Tensor(backend.to_device(f._data, self.device)) if isinstance(f, Tensor)
                            else f for f in fields)
         return fields if isinstance(batch, tuple) else fields[0]
 

@@ -66,12 +66,12 @@ def _is_labels(data: Any) -> bool:
 def labels_of(data: Any) -> np.ndarray:
     """The labels of a dataset (its ``targets``, or ``ds[i][1]`` one by one) or of an array."""
     if isinstance(data, Tensor):
-        labels = backend.as_numpy(data.data)
+        labels = backend.as_numpy(data._data)
     elif _is_labels(data):
         labels = np.asarray(data)
     elif getattr(data, "targets", None) is not None:
         t = data.targets
-        labels = backend.as_numpy(t.data) if isinstance(t, Tensor) else np.asarray(t)
+        labels = backend.as_numpy(t._data) if isinstance(t, Tensor) else np.asarray(t)
     else:
         labels = np.asarray([data[i][1] for i in range(len(data))])
     if labels.ndim != 1:

@@ -26,7 +26,7 @@ def tencrop_predict(model: Callable[[Tensor], Tensor], x_crops: Tensor,
         raise ValueError(f"average must be 'logits' or 'probs', got {average!r}")
     n, k = x_crops.shape[:2]
     with no_grad():
-        out = model(x_crops.reshape(n * k, *x_crops.shape[2:])).data
+        out = model(x_crops.reshape(n * k, *x_crops.shape[2:]))._data
     out = out.reshape(n, k, -1)
     if average == "probs":
         xp = backend.array_module(out)

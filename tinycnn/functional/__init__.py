@@ -11,12 +11,16 @@ from .dropout import dropout, dropout2d
 from .elementwise import (
     abs,
     add,
+    addcdiv,
+    addcmul,
     allclose,
     cast,
+    ceil,
     clamp,
     clip,
     div,
     exp,
+    floor,
     isfinite,
     isnan,
     log,
@@ -26,11 +30,26 @@ from .elementwise import (
     mul,
     neg,
     pow,
+    round,
+    sign,
     sqrt,
     sub,
     where,
 )
+from .indexing import (
+    flip,
+    gather,
+    index_select,
+    masked_fill,
+    nonzero,
+    repeat,
+    scatter,
+    tril,
+    triu,
+    unbind,
+)
 from .interpolate import interpolate, upsample
+from .linalg import bmm, dot, einsum, mm
 from .linear import linear
 from .loss import (
     binary_cross_entropy,
@@ -41,7 +60,22 @@ from .loss import (
 )
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
-from .reduction import amax, amin, argmax, argmin, equal, max, mean, min, std, sum, var
+from .reduction import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumsum,
+    equal,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    var,
+)
 from .shape import (
     broadcast_to,
     cat,
@@ -60,7 +94,7 @@ from .shape import (
     unsqueeze,
     view,
 )
-from .sorting import argsort, sort, topk
+from .sorting import argsort, bincount, sort, topk, unique
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -73,4 +107,7 @@ __all__ = [
     "squeeze", "stack", "std", "sub", "sum", "transpose", "unsqueeze", "var", "view", "where",
     "allclose", "isfinite", "isnan", "one_hot",
     "argsort", "chunk", "equal", "interpolate", "sort", "split", "topk", "upsample",
+    "addcdiv", "addcmul", "bincount", "bmm", "ceil", "cumsum", "dot", "einsum", "flip", "floor",
+    "gather", "index_select", "logsumexp", "masked_fill", "mm", "nonzero", "prod", "repeat",
+    "round", "scatter", "sign", "tril", "triu", "unbind", "unique",
 ]

@@ -33,7 +33,7 @@ class Dropout(Function):
 
 def _mask(x: Tensor, p: float, shape: tuple) -> Any:
     """Random 0 or 1/(1-p) of ``shape`` (keep probability 1-p), in x's dtype and device."""
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     if p == 1.0:
         return xp.zeros(shape, dtype=x.dtype)
     keep = backend.rng(x.device).random(shape, dtype=x.dtype) >= p

@@ -75,7 +75,7 @@ def operand(x: Any, like: Any) -> Any:
     """
     if isinstance(x, Tensor):
         return x
-    ref = like.data if isinstance(like, Tensor) else like
+    ref = like._data if isinstance(like, Tensor) else like
     xp = backend.array_module(ref)
     ref_kind = ref.dtype.kind
     if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, complex):
@@ -127,7 +127,7 @@ def _floating(x: Any, name: str) -> Tensor:
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
     if x.dtype.kind in "fc":
         return x
-    return Tensor._wrap(x.data.astype(backend.get_default_dtype()), False)
+    return Tensor._wrap(x._data.astype(backend.get_default_dtype()), False)
 
 
 # --- the Functions ----------------------------------------------------------------------
@@ -390,19 +390,26 @@ class Cast(Function):
 # --- public functions -------------------------------------------------------------------
 
 
-def add(a: Any, b: Any) -> Tensor:
-    """a + b (broadcasting)."""
-    return _binary(Add, a, b)
+def add(a: Any, b: Any, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """a + alpha * b (broadcasting); ``out``: a tensor to write the result into."""
+    return write_out(_binary(Add, a, _scaled(b, alpha)), out, "add")
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """a - b (broadcasting)."""
-    return _binary(Sub, a, b)
+def _scaled(b: Any, alpha: float) -> Any:
+    """``alpha * b`` for the ``alpha=`` argument of add/sub (b unchanged when alpha is 1)."""
+    if alpha == 1:
+        return b
+    return mul(b, alpha) if isinstance(b, Tensor) else np.multiply(b, alpha)
 
 
-def mul(a: Any, b: Any) -> Tensor:
-    """a * b (broadcasting)."""
-    return _binary(Mul, a, b)
+def sub(a: Any, b: Any, alpha: float = 1, out: Tensor | None = None) -> Tensor:
+    """a - alpha * b (broadcasting); ``out``: a tensor to write the result into."""
+    return write_out(_binary(Sub, a, _scaled(b, alpha)), out, "sub")
+
+
+def mul(a: Any, b: Any, out: Tensor | None = None) -> Tensor:
+    """a * b (broadcasting); ``out``: a tensor to write the result into."""
+    return write_out(_binary(Mul, a, b), out, "mul")
 
 
 def div(a: Any, b: Any) -> Tensor:
@@ -428,11 +435,14 @@ def neg(x: Tensor) -> Tensor:
     return Neg.apply(x)
 
 
-def matmul(a: Any, b: Any) -> Tensor:
+def matmul(a: Any, b: Any, out: Tensor | None = None) -> Tensor:
     """Matrix product with NumPy/PyTorch semantics (batched, broadcast, 1-D operands).
 
     a: (..., n, k) or (k,); b: (..., k, m) or (k,) -> (..., n, m) (1-D dims dropped).
+    out: a tensor to write the result into.
     """
+    if out is not None:
+        return write_out(matmul(a, b), out, "matmul")
     if isinstance(a, Tensor):
         b = operand(b, a)
     elif isinstance(b, Tensor):
@@ -513,12 +523,15 @@ def where(cond: Any, x: Any, y: Any) -> Tensor:
 
     cond: a boolean Tensor or array; x, y: tensors or numbers (gradients flow to both).
     """
-    c = cond.data if isinstance(cond, Tensor) else cond
+    c = cond._data if isinstance(cond, Tensor) else cond
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         ref = x if isinstance(x, Tensor) else y
-    else:  # two numbers: a float tensor on cond's device decides the dtype
-        ref = backend.array_module(c).zeros((), dtype=backend.get_default_dtype())
-    xp = backend.array_module(ref.data if isinstance(ref, Tensor) else ref)
+    else:  # two numbers: ints give int64, bools bool, else the default float (as PyTorch)
+        kinds = {np.asarray(v).dtype.kind for v in (x, y)}
+        dtype = (np.bool_ if kinds == {"b"} else np.int64 if kinds <= {"b", "i", "u"}
+                 else backend.get_default_dtype())
+        ref = backend.array_module(c).zeros((), dtype=dtype)
+    xp = backend.array_module(ref._data if isinstance(ref, Tensor) else ref)
     c = xp.asarray(c)
     if c.dtype != np.bool_:
         raise TypeError(f"where: cond must be boolean, got dtype {c.dtype}")
@@ -534,7 +547,7 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     """``x`` converted to ``dtype`` (differentiable between float types)."""
     dtype = np.dtype(dtype)
     if dtype.kind not in "fc":  # integer results carry no gradient
-        return Tensor._wrap(x.data.astype(dtype), False)
+        return Tensor._wrap(x._data.astype(dtype), False)
     return Cast.apply(x, dtype)
 
 
@@ -545,29 +558,107 @@ _COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
 def compare(op: str, a: Tensor, b: Any) -> Tensor:
     """Element-wise comparison ``op`` in eq/ne/lt/le/gt/ge: a boolean tensor, no gradient."""
     bb = operand(b, a)
-    bb = bb.data if isinstance(bb, Tensor) else bb
-    if type(bb) is not type(a.data):
+    bb = bb._data if isinstance(bb, Tensor) else bb
+    if type(bb) is not type(a._data):
         raise backend.DeviceError(f"{op}: tensors on {a.device} and {backend.device_of(bb)}")
     check_broadcast(op, a.shape, bb.shape)
-    xp = backend.array_module(a.data)
-    return Tensor._wrap(getattr(xp, _COMPARE[op])(a.data, bb), False)
+    xp = backend.array_module(a._data)
+    return Tensor._wrap(getattr(xp, _COMPARE[op])(a._data, bb), False)
 
 
 def isnan(x: Tensor) -> Tensor:
     """A boolean tensor, True where ``x`` is NaN (no gradient)."""
-    return Tensor._wrap(backend.array_module(x.data).isnan(x.data), False)
+    return Tensor._wrap(backend.array_module(x._data).isnan(x._data), False)
 
 
 def isfinite(x: Tensor) -> Tensor:
     """A boolean tensor, True where ``x`` is neither inf nor NaN (no gradient)."""
-    return Tensor._wrap(backend.array_module(x.data).isfinite(x.data), False)
+    return Tensor._wrap(backend.array_module(x._data).isfinite(x._data), False)
 
 
 def allclose(a: Tensor, b: Any, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True if ``|a - b| <= atol + rtol * |b|`` everywhere (``torch.allclose``)."""
     bb = operand(b, a)
-    bb = bb.data if isinstance(bb, Tensor) else bb
+    bb = bb._data if isinstance(bb, Tensor) else bb
     check_broadcast("allclose", a.shape, bb.shape)
-    return bool(backend.array_module(a.data).allclose(a.data, bb, rtol=rtol, atol=atol,
+    return bool(backend.array_module(a._data).allclose(a._data, bb, rtol=rtol, atol=atol,
                                                       equal_nan=equal_nan))
+
+
+# --- rounding: piecewise constant, so the gradient is zero (as in PyTorch) -----------------
+
+
+class Rounding(Function):
+    """``floor``, ``ceil``, ``round`` (half to even, optionally to ``decimals``) or ``sign``."""
+
+    @staticmethod
+    def forward(ctx, x, how, decimals):
+        xp = backend.array_module(x)
+        if how == "round":
+            return xp.round(x, decimals)
+        return getattr(xp, how)(x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return backend.array_module(g).zeros_like(g), None, None
+
+
+def _rounding(x: Tensor, how: str, decimals: int = 0) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{how}: expected a Tensor, got {type(x).__name__}")
+    if x.dtype.kind in "iub" and how != "sign":  # integers are already whole numbers
+        return Tensor._wrap(x._data.copy(), False)
+    return Rounding.apply(x, how, int(decimals))
+
+
+def floor(x: Tensor) -> Tensor:
+    """The largest whole number <= each element."""
+    return _rounding(x, "floor")
+
+
+def ceil(x: Tensor) -> Tensor:
+    """The smallest whole number >= each element."""
+    return _rounding(x, "ceil")
+
+
+def round(x: Tensor, decimals: int = 0) -> Tensor:  # noqa: A001
+    """Each element rounded to ``decimals`` places, halves to even (as PyTorch)."""
+    return _rounding(x, "round", decimals)
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (same dtype)."""
+    return _rounding(x, "sign")
+
+
+def addcmul(x: Tensor, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+    """``x + value * tensor1 * tensor2`` (broadcasting), as ``torch.addcmul``."""
+    return add(x, mul(tensor1, tensor2) if value == 1 else mul(mul(tensor1, tensor2), value))
+
+
+def addcdiv(x: Tensor, tensor1: Any, tensor2: Any, value: float = 1) -> Tensor:
+    """``x + value * tensor1 / tensor2`` (broadcasting), as ``torch.addcdiv``."""
+    return add(x, div(tensor1, tensor2) if value == 1 else mul(div(tensor1, tensor2), value))
+
+
+def write_out(result: Tensor, out: Tensor | None, name: str) -> Tensor:
+    """PyTorch's ``out=`` argument: copy ``result`` into the tensor ``out`` and return it
+    (resized if its shape differs). Not differentiable, as in PyTorch."""
+    if out is None:
+        return result
+    from ..autograd import is_grad_enabled  # noqa: PLC0415
+
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}: out must be a Tensor, got {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                           "automatic differentiation, but one of the arguments requires grad")
+    if np.can_cast(result.dtype, out.dtype, "same_kind") is False:
+        raise TypeError(f"{name}: result of dtype {result.dtype} can't be cast to the "
+                        f"desired output dtype {out.dtype}")
+    if out.shape == result.shape:
+        out._data[...] = result._data
+    else:
+        out._data = result._data.astype(out.dtype)
+    return out

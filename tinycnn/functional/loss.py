@@ -98,7 +98,7 @@ def _coefficients(x: Tensor, target: Any, weight: Any, ignore_index: int,
         raise TypeError(f"{fn}: ignore_index must be an int, got {ignore_index!r}")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{fn}: label_smoothing must be in [0, 1], got {label_smoothing!r}")
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     c = x.shape[1]
     chan = (1, c) + (1,) * (x.ndim - 2)
     w = None
@@ -107,8 +107,8 @@ def _coefficients(x: Tensor, target: Any, weight: Any, ignore_index: int,
         if weight.shape != (c,):
             raise ValueError(f"{fn}: expected weight of shape ({c},) (one per class), got "
                              f"{weight.shape}")
-        w = weight.data.astype(x.dtype, copy=False).reshape(chan)
-    t = target.data
+        w = weight._data.astype(x.dtype, copy=False).reshape(chan)
+    t = target._data
     if t.dtype.kind == "f":  # class probabilities (soft labels), the same shape as input
         if t.shape != x.shape:
             raise ValueError(f"{fn}: a floating point target holds class probabilities and "
@@ -225,7 +225,7 @@ def _elementwise_weight(weight: Any, shape: tuple, fn: str, name: str = "weight"
     if not ok:
         raise ValueError(f"{fn}: {name} of shape {weight.shape} does not broadcast to the "
                          f"input's shape {shape}")
-    return weight.data
+    return weight._data
 
 
 class MSELoss(Function):
@@ -296,7 +296,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     _pair_of_tensors(input, target, fn)
     w = _elementwise_weight(weight, input.shape, fn)
     if input.numel():
-        lo, hi = float(input.data.min()), float(input.data.max())
+        lo, hi = float(input._data.min()), float(input._data.max())
         if not (0.0 <= lo and hi <= 1.0):  # also catches NaN
             raise ValueError(f"{fn}: input values must be probabilities in [0, 1], found "
                              f"values in [{lo}, {hi}] (for logits use "

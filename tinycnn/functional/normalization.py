@@ -96,7 +96,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if momentum is None or not 0.0 <= float(momentum) <= 1.0:
         raise ValueError(f"{fn}: momentum must be a number in [0, 1], got {momentum!r} "
                          "(nn.BatchNorm passes 1/num_batches_tracked for momentum=None)")
-    x = input.data
+    x = input._data
     xp = backend.array_module(x)
     m = x.size // max(c, 1)
     if training and m == 0:
@@ -108,16 +108,16 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                              f"got input of shape {input.shape}")
         mean, var = kernels.batchnorm_stats(_per_channel(x))
         if running_mean is not None:
-            running_mean.data *= 1.0 - momentum
-            running_mean.data += (momentum * mean).astype(running_mean.dtype)
+            running_mean._data *= 1.0 - momentum
+            running_mean._data += (momentum * mean).astype(running_mean.dtype)
         if running_var is not None:
-            running_var.data *= 1.0 - momentum
-            running_var.data += (momentum * m / (m - 1) * var).astype(running_var.dtype)
+            running_var._data *= 1.0 - momentum
+            running_var._data += (momentum * m / (m - 1) * var).astype(running_var.dtype)
     else:
         if running_mean is None or running_var is None:
             raise ValueError(f"{fn}: running_mean and running_var are required when "
                              "training=False")
-        mean = running_mean.data.astype(x.dtype, copy=False)
-        var = running_var.data.astype(x.dtype, copy=False)
+        mean = running_mean._data.astype(x.dtype, copy=False)
+        var = running_var._data.astype(x.dtype, copy=False)
     invstd = 1.0 / xp.sqrt(var + eps)
     return BatchNorm.apply(input, weight, bias, mean, invstd, bool(training))

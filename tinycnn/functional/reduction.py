@@ -63,7 +63,7 @@ def _axes(x: Tensor, dim: Any, name: str) -> tuple[int, ...] | None:
 
 
 def _from_data(x: Any) -> Any:
-    """A raw array (``outputs.data``, as in ``torch.max(outputs.data, 1)``) as a Tensor that
+    """A raw array (``outputs._data``, as in ``torch.max(outputs._data, 1)``) as a Tensor that
     records nothing; anything else is returned unchanged (`_axes` rejects non-tensors)."""
     if isinstance(x, np.ndarray) or backend.device_of(x) == "cuda":
         return Tensor._wrap(x, False)
@@ -221,8 +221,8 @@ def mean(x: Tensor, dim: Any = None, keepdim: bool = False, **kw: Any) -> Tensor
     dim, keepdim = _args(dim, keepdim, kw, "mean")
     axes = _axes(x, dim, "mean")
     if x.dtype.kind not in "fc":
-        raise TypeError(f"mean needs a floating point tensor, got dtype {x.dtype}; "
-                        "convert it with .float()")
+        raise RuntimeError(f"mean(): could not infer output dtype: mean needs a floating "
+                           f"point tensor, got dtype {x.dtype}; convert it with .float()")
     return Mean.apply(x, axes, keepdim)
 
 
@@ -306,13 +306,13 @@ def _argext(x: Tensor, dim: Any, keepdim: bool, kw: dict, fn: str) -> Tensor:
         raise TypeError(f"{fn}: dim must be an int or None, got {dim!r}")
     axes = _axes(x, dim, fn)
     _check_nonempty(x, axes, fn)
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     if axes is None:
-        out = getattr(xp, fn)(x.data)
+        out = getattr(xp, fn)(x._data)
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        out = getattr(xp, fn)(x.data, axis=axes[0])
+        out = getattr(xp, fn)(x._data, axis=axes[0])
         if keepdim:
             out = xp.expand_dims(out, axes[0])
     return Tensor._wrap(xp.asarray(out, dtype=np.int64), False)
@@ -337,4 +337,103 @@ def equal(a: Tensor, b: Tensor) -> bool:
     if a.device != b.device:
         raise backend.DeviceError(f"equal: expected both tensors on the same device, found "
                                   f"{a.device} and {b.device}")
-    return a.shape == b.shape and bool(backend.array_module(a.data).array_equal(a.data, b.data))
+    return a.shape == b.shape and bool(backend.array_module(a._data).array_equal(a._data, b._data))
+
+
+# --- running sums, products, log-sum-exp ----------------------------------------------------
+
+
+class Cumsum(Function):
+    """Running sum along ``dim``; each input element feeds every output from it onwards, so
+    its gradient is the running sum of the output gradient taken from the end."""
+
+    @staticmethod
+    def forward(ctx, x, dim, dtype):
+        ctx.dim = dim
+        return backend.array_module(x).cumsum(x, axis=dim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = backend.array_module(g)
+        return xp.flip(xp.cumsum(xp.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None, None
+
+
+def _accumulator_dtype(x: Tensor, dtype: Any) -> np.dtype:
+    """PyTorch's result dtype of sums/products: integers and bools accumulate in int64."""
+    if dtype is not None:
+        return np.dtype(dtype)
+    return np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+
+
+def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """Running sums along ``dim`` (integer input gives int64, as in PyTorch)."""
+    (axis,) = normalize_dims(dim, x.ndim)
+    if x.ndim == 0:
+        return Cumsum.apply(x.reshape(1), 0, _accumulator_dtype(x, dtype)).reshape(())
+    return Cumsum.apply(x, axis, _accumulator_dtype(x, dtype))
+
+
+class Prod(Function):
+    """Product over one axis (``axis``) or all elements (None). The gradient of an element
+    is the product of all the others: the running product before it times the one after
+    it, which stays exact when some elements are zero."""
+
+    @staticmethod
+    def forward(ctx, x, axis, keepdim, dtype):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        xp = backend.array_module(x)
+        return xp.prod(x, axis=axis, keepdims=keepdim, dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        xp = backend.array_module(x)
+        if x.size == 0:
+            return xp.zeros_like(x), None, None, None
+        axis = ctx.axis
+        v = x.reshape(-1) if axis is None else xp.moveaxis(x, axis, -1)  # the product's axis last
+        ones = xp.ones_like(v[..., :1])
+        before = xp.cumprod(xp.concatenate([ones, v[..., :-1]], axis=-1), axis=-1)
+        after = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(v, -1)[..., :-1]], axis=-1),
+                                   axis=-1), -1)
+        others = (before * after).reshape(x.shape) if axis is None else xp.moveaxis(
+            before * after, -1, axis)
+        if axis is not None and not ctx.keepdim:
+            g = xp.expand_dims(g, axis)
+        return (g * others).astype(x.dtype, copy=False), None, None, None
+
+
+def prod(x: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    """Product of all elements, or along ``dim`` (integer input gives int64)."""
+    axis = None if dim is None or x.ndim == 0 else normalize_dims(dim, x.ndim)[0]
+    return Prod.apply(x, axis, bool(keepdim) and axis is not None, _accumulator_dtype(x, dtype))
+
+
+class LogSumExp(Function):
+    """``log(sum(exp(x)))`` over ``axes``, computed after subtracting the maximum so that
+    large values do not overflow; the gradient is ``softmax(x)``."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        xp = backend.array_module(x)
+        m = x.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or inf) stays -inf (inf)
+        out = xp.log(xp.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim = axes, keepdim
+        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        xp = backend.array_module(x)
+        return g.reshape(out.shape) * xp.exp(x - out), None, None
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(x), dim))`` without overflow; integer input becomes the default float."""
+    if x.dtype.kind not in "fc":
+        x = x.to(backend.get_default_dtype())
+    axes = _axes(x, dim, "logsumexp")
+    return LogSumExp.apply(x, axes, bool(keepdim))

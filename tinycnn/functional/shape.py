@@ -254,7 +254,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
             raise ValueError(f"cat: tensor {i} has shape {t.shape}, incompatible with "
                              f"{ref.shape} for concatenation along dim {dim}")
     if any(t.dtype != ref.dtype for t in tensors):
-        dtype = result_dtype(*(t.data for t in tensors))
+        dtype = result_dtype(*(t._data for t in tensors))
         tensors = [t if t.dtype == dtype else cast(t, dtype) for t in tensors]
     return Concat.apply(d, *tensors)
 
@@ -295,14 +295,14 @@ def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:
     if not isinstance(x, Tensor) or x.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected an integer Tensor of class indices, got "
                         f"{x.dtype if isinstance(x, Tensor) else type(x).__name__}")
-    xp = backend.array_module(x.data)
-    lo = int(x.data.min()) if x.data.size else 0
-    hi = int(x.data.max()) if x.data.size else -1
+    xp = backend.array_module(x._data)
+    lo = int(x._data.min()) if x._data.size else 0
+    hi = int(x._data.max()) if x._data.size else -1
     n = hi + 1 if num_classes == -1 else num_classes
     if lo < 0 or hi >= n:
         raise ValueError(f"one_hot: class values must be in [0, {n}) (num_classes={num_classes}),"
                          f" got values in [{lo}, {hi}]")
-    return Tensor._wrap((x.data[..., None] == xp.arange(n)).astype(np.int64), False)
+    return Tensor._wrap((x._data[..., None] == xp.arange(n)).astype(np.int64), False)
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
@@ -312,11 +312,11 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     only has to handle integer arrays: it adds gradients up where an index repeats.
     """
     items = index if isinstance(index, tuple) else (index,)
-    xp = backend.array_module(x.data)
+    xp = backend.array_module(x._data)
     clean: list = []
     for i in items:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i._data
         elif isinstance(i, list):
             i = xp.asarray(i)
             if i.size == 0:

@@ -80,7 +80,7 @@ def _run(x: Tensor, dim: Any, descending: bool, k: int | None, name: str) -> Val
 
         values, indices = Sort.apply(reshape(x, 1), 0, descending, k)
         shape = () if k else (0,)
-        return ValuesIndices(reshape(values, shape), Tensor._wrap(indices.data.reshape(shape),
+        return ValuesIndices(reshape(values, shape), Tensor._wrap(indices._data.reshape(shape),
                                                                   False))
     return ValuesIndices(*Sort.apply(x, axis, bool(descending), k))
 
@@ -109,3 +109,41 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True,
 
 
 __all__ = ["ValuesIndices", "argsort", "sort", "topk"]
+
+
+# --- counting (no gradient) -----------------------------------------------------------------
+
+
+def unique(x: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct values of ``x`` in ascending order (of its slices along ``dim`` when
+    given); with ``return_inverse`` also where each element went, with ``return_counts``
+    how often each value occurs (as ``torch.unique``, which sorts on the CPU too)."""
+    xp = backend.array_module(x._data)
+    axis = None if dim is None else normalize_dims(dim, x.ndim)[0]
+    values, inverse, counts = xp.unique(x._data, return_inverse=True, return_counts=True,
+                                        axis=axis)
+    out = [Tensor._wrap(values, False)]
+    if return_inverse:
+        shape = x.shape if axis is None else (x.shape[axis],)
+        out.append(Tensor._wrap(inverse.reshape(shape).astype(np.int64), False))
+    if return_counts:
+        out.append(Tensor._wrap(counts.astype(np.int64), False))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def bincount(x: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value ``0..max(x)`` occurs in the 1-D non-negative integer tensor
+    ``x`` (int64), or the sum of ``weights`` at those positions (in their dtype)."""
+    if x.ndim != 1 or x.dtype.kind not in "iu":
+        raise ValueError(f"bincount: input must be a 1-D integer tensor, got shape {x.shape} "
+                         f"and dtype {x.dtype}")
+    if x.numel() and int(x._data.min()) < 0:
+        raise ValueError("bincount: input must be non-negative")
+    xp = backend.array_module(x._data)
+    w = None if weights is None else weights._data
+    if w is not None and tuple(w.shape) != x.shape:
+        raise ValueError(f"bincount: weights must have the input's shape {x.shape}, got "
+                         f"{tuple(w.shape)}")
+    counts = xp.bincount(x._data, weights=w, minlength=minlength)
+    return Tensor._wrap(counts.astype(np.int64 if w is None else w.dtype), False)

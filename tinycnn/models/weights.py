@@ -57,7 +57,7 @@ def sidecar_path(path: str | os.PathLike) -> Path:
 def _array(v: Any) -> np.ndarray:
     """A NumPy array from a tinycnn Tensor, a torch tensor, or a NumPy / CuPy array."""
     if isinstance(v, Tensor):
-        v = v.data
+        v = v._data
     elif type(v).__module__.startswith("torch"):  # without importing torch
         return v.detach().cpu().numpy()
     return as_numpy(v)

@@ -70,7 +70,7 @@ def _fill(tensor: Tensor, values_fn: Any, generator: Any) -> Tensor:
         raise TypeError(f"init functions expect a Tensor, got {type(tensor).__name__}")
     gen = generator if generator is not None else backend.rng(tensor.device)
     dtype = tensor.dtype if tensor.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-    tensor.data[...] = values_fn(gen, tensor.shape, dtype)
+    tensor._data[...] = values_fn(gen, tensor.shape, dtype)
     return tensor
 
 
@@ -109,7 +109,7 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with the value ``val``."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"init functions expect a Tensor, got {type(tensor).__name__}")
-    tensor.data[...] = val
+    tensor._data[...] = val
     return tensor
 
 

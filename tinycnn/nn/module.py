@@ -338,9 +338,9 @@ class Module:
         """Replace the array of every parameter, gradient and buffer by ``fn(array)`` in
         place: the Parameter objects stay the same, so optimizers keep pointing at them."""
         for t in itertools.chain(self.parameters(), self.buffers()):
-            t.data = fn(t.data)
+            t._data = fn(t._data)
             if t.grad is not None:
-                t.grad.data = fn(t.grad.data)
+                t.grad._data = fn(t.grad._data)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -476,13 +476,13 @@ class Module:
 
 def _copy_into(key: str, target: Tensor, value: Any) -> str | None:
     """Copy ``value`` into ``target`` in place; return an error line instead of raising."""
-    arr = value.data if isinstance(value, Tensor) else value
+    arr = value._data if isinstance(value, Tensor) else value
     if not hasattr(arr, "shape"):
         arr = np.asarray(arr)
-    if tuple(arr.shape) != tuple(target.data.shape):
+    if tuple(arr.shape) != tuple(target._data.shape):
         return (f"size mismatch for {key}: copying a param with shape {tuple(arr.shape)} "
-                f"from checkpoint, the shape in current model is {tuple(target.data.shape)}.")
+                f"from checkpoint, the shape in current model is {tuple(target._data.shape)}.")
     arr = backend.to_device(arr, target.device)
-    target.data[...] = arr.astype(target.data.dtype, copy=False)
+    target._data[...] = arr.astype(target._data.dtype, copy=False)
     return None
 

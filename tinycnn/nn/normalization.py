@@ -54,7 +54,7 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
-            self.num_batches_tracked.data[...] = 0
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         """Running statistics reset; gamma (weight) 1, beta (bias) 0."""
@@ -75,9 +75,9 @@ class _BatchNorm(Module):
                              f"(num_features), got {x.shape[1]} (input shape {x.shape})")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:  # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         # batch statistics in training, or in eval when there are no running ones
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats

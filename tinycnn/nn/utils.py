@@ -31,10 +31,10 @@ def zero_grad_(p: Tensor, set_to_none: bool = True) -> None:
         return
     if set_to_none:
         p.grad = None
-    elif _owns(p.grad.data):
-        p.grad.data[...] = 0
+    elif _owns(p.grad._data):
+        p.grad._data[...] = 0
     else:
-        p.grad.data = backend.array_module(p.grad.data).zeros_like(p.grad.data)
+        p.grad._data = backend.array_module(p.grad._data).zeros_like(p.grad._data)
 
 
 def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
@@ -49,9 +49,9 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
     norm_type = float(norm_type)
     if not params:
         return Tensor(backend.xp_for("cpu").zeros((), dtype=backend.get_default_dtype()))
-    first = params[0].grad.data
+    first = params[0].grad._data
     xp, device = backend.array_module(first), backend.device_of(first)
-    norms = [backend.to_device(_vector_norm(p.grad.data, norm_type), device) for p in params]
+    norms = [backend.to_device(_vector_norm(p.grad._data, norm_type), device) for p in params]
     total = _vector_norm(xp.stack(norms), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
@@ -60,12 +60,12 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
                            "set `error_if_nonfinite=False`")
     factor = xp.minimum(float(max_norm) / (total + 1e-6), 1.0)
     for p in params:
-        g = p.grad.data
+        g = p.grad._data
         f = backend.to_device(factor, backend.device_of(g)).astype(g.dtype, copy=False)
         if _owns(g):
             g *= f
         else:
-            p.grad.data = g * f
+            p.grad._data = g * f
     return Tensor(xp.asarray(total, dtype=first.dtype))
 
 
@@ -87,12 +87,12 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     c = float(clip_value)
     for p in _as_list(parameters):
         if p.grad is not None:
-            g = p.grad.data
+            g = p.grad._data
             xp = backend.array_module(g)
             if _owns(g):
                 xp.clip(g, -c, c, out=g)
             else:
-                p.grad.data = xp.clip(g, -c, c)
+                p.grad._data = xp.clip(g, -c, c)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -110,7 +110,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     start = 0
     for p in params:
         n = p.numel()
-        p.data[...] = vec.data[start:start + n].reshape(p.shape)
+        p._data[...] = vec._data[start:start + n].reshape(p.shape)
         start += n
 
 

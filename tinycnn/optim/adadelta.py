@@ -33,7 +33,7 @@ class Adadelta(Optimizer):
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
                 ) -> None:
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         if not state:
             state["step"] = 0
@@ -59,4 +59,4 @@ class Adadelta(Optimizer):
         acc *= rho
         acc += work
         g *= lr
-        p.data -= g
+        p._data -= g

@@ -35,7 +35,7 @@ class Adagrad(Optimizer):
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
                 ) -> None:
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         if not state:
             state["step"] = 0
             state["sum"] = self._zeros_like(p, float(group["initial_accumulator_value"]))
@@ -49,4 +49,4 @@ class Adagrad(Optimizer):
         work += float(group["eps"])
         xp.divide(g, work, out=work)
         work *= clr
-        p.data -= work
+        p._data -= work

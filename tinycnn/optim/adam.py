@@ -44,7 +44,7 @@ class Adam(Optimizer):
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
                 ) -> None:
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
         beta1, beta2 = (float(b) for b in group["betas"])
         if not state:
@@ -57,9 +57,9 @@ class Adam(Optimizer):
         t = state["step"]
         decoupled = group["decoupled_weight_decay"]
         if decoupled and wd:
-            p.data *= 1 - lr * wd
+            p._data *= 1 - lr * wd
         g = self._effective_grad(p, grad, 0.0 if decoupled else wd, group["maximize"])
-        arrays = [p.data, g, state["exp_avg"], state["exp_avg_sq"]]
+        arrays = [p._data, g, state["exp_avg"], state["exp_avg_sq"]]
         if group["amsgrad"]:
             arrays.append(state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1**t)

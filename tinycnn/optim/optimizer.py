@@ -134,7 +134,7 @@ class Optimizer:
                 state = self.state.get(p)
                 if state is None:
                     state = self.state[p] = {}
-                self._update(p, p.grad.data, state, group)
+                self._update(p, p.grad._data, state, group)
         return loss
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
@@ -146,12 +146,12 @@ class Optimizer:
         """A work array shaped like ``p`` (contents undefined), reused by every step and
         shared by all parameters of the same dtype and device: one flat buffer per slot,
         grown to the largest parameter."""
-        key = (slot, p.data.dtype.str, p.device)
+        key = (slot, p._data.dtype.str, p.device)
         buf = self._work.get(key)
-        if buf is None or buf.size < p.data.size:
-            buf = backend.array_module(p.data).empty(p.data.size, dtype=p.data.dtype)
+        if buf is None or buf.size < p._data.size:
+            buf = backend.array_module(p._data).empty(p._data.size, dtype=p._data.dtype)
             self._work[key] = buf
-        return buf[: p.data.size].reshape(p.data.shape)
+        return buf[: p._data.size].reshape(p._data.shape)
 
     def _blocks(self, p: Tensor, *arrays: Any) -> Any:
         """Yield ``(*views, work)``: matching flat blocks of ``arrays`` (each shaped like
@@ -159,15 +159,15 @@ class Optimizer:
         docstring). Writes into the views land in the arrays. On the GPU, or when an array
         is not contiguous, there is one block: the arrays themselves and `_scratch` slot 1.
         """
-        n = p.data.size
+        n = p._data.size
         if n <= BLOCK or not all(isinstance(a, np.ndarray) and a.flags.c_contiguous
                                  for a in arrays):
             yield (*arrays, self._scratch(p, 1))
             return
-        key = ("block", p.data.dtype.str)
+        key = ("block", p._data.dtype.str)
         work = self._work.get(key)
         if work is None:
-            work = self._work[key] = np.empty(BLOCK, dtype=p.data.dtype)
+            work = self._work[key] = np.empty(BLOCK, dtype=p._data.dtype)
         flat = [a.reshape(-1) for a in arrays]
         for start in range(0, n, BLOCK):
             stop = min(start + BLOCK, n)
@@ -183,7 +183,7 @@ class Optimizer:
         xp = backend.array_module(grad)
         out = self._scratch(p, 0)
         if weight_decay:
-            xp.multiply(p.data, weight_decay, out=out)
+            xp.multiply(p._data, weight_decay, out=out)
             (xp.subtract if maximize else xp.add)(out, grad, out=out)
         elif maximize:
             xp.negative(grad, out=out)
@@ -194,7 +194,7 @@ class Optimizer:
     @staticmethod
     def _zeros_like(p: Tensor, fill: float = 0.0) -> Any:
         """A new state buffer shaped like ``p`` on its device."""
-        return backend.array_module(p.data).full(p.data.shape, fill, dtype=p.data.dtype)
+        return backend.array_module(p._data).full(p._data.shape, fill, dtype=p._data.dtype)
 
     # --- state dict ---------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -253,7 +253,7 @@ def _plain(value: Any, like: Any) -> Any:
     """A hyper-parameter back in Python form: 0-d arrays -> numbers, sequences -> tuples
     when the current value is a tuple (``betas``)."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(like, tuple) and isinstance(value, list):
@@ -264,11 +264,11 @@ def _plain(value: Any, like: Any) -> Any:
 def _restore(name: str, value: Any, p: Tensor) -> Any:
     """One state entry: ``step`` as an int, arrays copied onto ``p``'s device and dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value._data
     if name == "step":
         return int(value.item() if hasattr(value, "item") else value)
     if not hasattr(value, "shape"):
         return value
     arr = backend.to_device(value, p.device)
     # astype always copies: the optimizer updates its buffers in place
-    return arr.astype(p.data.dtype if arr.dtype.kind == "f" else arr.dtype)
+    return arr.astype(p._data.dtype if arr.dtype.kind == "f" else arr.dtype)

@@ -37,7 +37,7 @@ class RMSprop(Optimizer):
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
                 ) -> None:
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
         momentum = float(group["momentum"])
         if not state:
@@ -73,4 +73,4 @@ class RMSprop(Optimizer):
             xp.multiply(buf, lr, out=work)
         else:
             work *= lr
-        p.data -= work
+        p._data -= work

@@ -36,7 +36,7 @@ class SGD(Optimizer):
 
     def _update(self, p: Tensor, grad: Any, state: dict[str, Any], group: dict[str, Any]
                 ) -> None:
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p._data)
         lr, momentum = float(group["lr"]), float(group["momentum"])
         g = self._effective_grad(p, grad, float(group["weight_decay"]), group["maximize"])
         work = self._scratch(p, 1)
@@ -60,4 +60,4 @@ class SGD(Optimizer):
             else:
                 step = buf
         xp.multiply(step, lr, out=work)  # p -= lr * step, with no temporary array
-        p.data -= work
+        p._data -= work

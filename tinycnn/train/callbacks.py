@@ -60,7 +60,7 @@ def copy_state(model: Any) -> dict[str, Any]:
     """A detached copy of ``model.state_dict()`` (arrays copied, so training can't touch it)."""
     from ..tensor import Tensor  # noqa: PLC0415
 
-    return {k: (v.data if isinstance(v, Tensor) else v).copy()
+    return {k: (v._data if isinstance(v, Tensor) else v).copy()
             for k, v in model.state_dict().items()}
 
 

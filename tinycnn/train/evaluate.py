@@ -122,8 +122,8 @@ def evaluate(model: Any, loader: Any, loss_fn: Callable | None = cross_entropy,
                 loss_sum += float(loss_fn(logits, y).item()) * len(y)
             n_total += len(y)
             num_classes = num_classes or logits.shape[1]
-            preds.append(backend.as_numpy(logits.data.argmax(axis=1)))
-            targets.append(backend.as_numpy(y.data))
+            preds.append(backend.as_numpy(logits._data.argmax(axis=1)))
+            targets.append(backend.as_numpy(y._data))
     if n_total == 0:
         raise ValueError("evaluate: the loader yielded no samples")
     pred, true = np.concatenate(preds).astype(np.int64), np.concatenate(targets).astype(np.int64)
@@ -140,7 +140,7 @@ def _apply_tta(tta: Any, x: Tensor) -> Tensor:
     h, w) batch or a list of ncrops batches (N, C, h, w); both become (N, ncrops, C, h, w)."""
     out = tta.batch(x) if hasattr(tta, "batch") else tta(x)
     if isinstance(out, (tuple, list)):
-        arrays = [o.data if isinstance(o, Tensor) else o for o in out]
+        arrays = [o._data if isinstance(o, Tensor) else o for o in out]
         xp = backend.array_module(arrays[0])
         return Tensor(xp.stack(arrays, axis=1))
     out = out if isinstance(out, Tensor) else Tensor(out)
@@ -166,7 +166,7 @@ def predict(model: Any, x_or_loader: Any, tta: Callable | None = None, batch_siz
             x = to_tensor(x, device)
             if tta is not None:
                 x = _apply_tta(tta, x)
-            outputs.append(backend.as_numpy(forward_logits(model, x).data))
+            outputs.append(backend.as_numpy(forward_logits(model, x)._data))
     if not outputs:
         raise ValueError("predict: no samples were given")
     return np.concatenate(outputs)

@@ -29,7 +29,7 @@ def extract_features(model: Any, loader: Any, layer: str | None = "classifier.1"
 
     def keep(module: Any, inputs: Any, output: Any) -> None:
         out = first_output(output)
-        captured.append(backend.as_numpy(out.data).reshape(out.shape[0], -1))
+        captured.append(backend.as_numpy(out._data).reshape(out.shape[0], -1))
 
     handle = modules[layer].register_forward_hook(keep) if layer is not None else None
     labels: list[np.ndarray] = []
@@ -40,7 +40,7 @@ def extract_features(model: Any, loader: Any, layer: str | None = "classifier.1"
                 if handle is None:
                     keep(model, (), out)
                 if y is not None:
-                    labels.append(backend.as_numpy(to_tensor(y, "cpu").data))
+                    labels.append(backend.as_numpy(to_tensor(y, "cpu")._data))
     finally:
         if handle is not None:
             handle.remove()

@@ -41,7 +41,7 @@ def count_correct(logits: Tensor, y: Tensor) -> int | None:
     None when ``y`` is not a vector of class indices (a regression target)."""
     if y.ndim != 1 or y.dtype.kind not in "iu" or logits.ndim != 2:
         return None
-    return int((logits.data.argmax(axis=1) == y.data).sum())
+    return int((logits._data.argmax(axis=1) == y._data).sum())
 
 
 class Trainer:

@@ -15,7 +15,7 @@ from ..tensor import Tensor
 def to_numpy(x: Any) -> np.ndarray:
     """A NumPy array from a Tensor, a NumPy/CuPy array or a list."""
     if isinstance(x, Tensor):
-        x = x.data
+        x = x._data
     return as_numpy(x) if hasattr(x, "shape") else np.asarray(x)
 
 

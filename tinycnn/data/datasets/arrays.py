@@ -37,7 +37,7 @@ class Dataset:
 
 
 def _array(a: Any, name: str) -> np.ndarray:
-    arr = backend.as_numpy(a.data) if isinstance(a, Tensor) else np.asarray(a)
+    arr = backend.as_numpy(a._data) if isinstance(a, Tensor) else np.asarray(a)
     if arr.dtype == object or arr.ndim == 0:
         raise TypeError(f"{name} must be a numeric array with one row per sample, got "
                         f"{type(a).__name__} (dtype {arr.dtype}, shape {arr.shape})")
@@ -120,7 +120,7 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        return tuple(Tensor(t.data[index]) for t in self.tensors)
+        return tuple(Tensor(t._data[index]) for t in self.tensors)
 
     def get_batch(self, indices: np.ndarray) -> tuple[Tensor, ...]:
-        return tuple(Tensor(t.data[indices]) for t in self.tensors)
+        return tuple(Tensor(t._data[indices]) for t in self.tensors)

@@ -123,11 +123,11 @@ class RandomApply(Transform):
         pick = _rng.generator().random(n) < self.p
         if not pick.any():
             return x
-        arr = x.data if isinstance(x, Tensor) else np.asarray(x)
+        arr = x._data if isinstance(x, Tensor) else np.asarray(x)
         sub = Tensor(arr[pick]) if isinstance(x, Tensor) else arr[pick]
         for t in self.transforms:
             sub = apply_batch(t, sub)
-        sub = sub.data if isinstance(sub, Tensor) else np.asarray(sub)
+        sub = sub._data if isinstance(sub, Tensor) else np.asarray(sub)
         if sub.shape[1:] != arr.shape[1:] or sub.dtype != arr.dtype:
             raise ValueError(f"RandomApply: the transforms turned images of shape {arr.shape[1:]} "
                              f"and dtype {arr.dtype} into {sub.shape[1:]} and {sub.dtype}; "
@@ -233,7 +233,7 @@ class Normalize(Transform):
         if x.ndim < 3 or len(self.mean) not in (1, x.shape[-3]):
             raise ValueError(f"Normalize: {len(self.mean)} means for a tensor of shape {x.shape} "
                              "(expected (..., C, H, W) with one mean and std per channel)")
-        d = x.data
+        d = x._data
         xp = backend.array_module(d)  # NumPy or CuPy
         mean = xp.asarray(self.mean, dtype=d.dtype)[:, None, None]
         std = xp.asarray(self.std, dtype=d.dtype)[:, None, None]

@@ -52,10 +52,10 @@ def as_nhwc(x: Any, batched: bool) -> tuple[np.ndarray, Callable[[np.ndarray], A
         return (a[None, :, :, None] if gray else a[None]), (
             lambda out: Image.fromarray(out[0, :, :, 0] if out.shape[-1] == 1 else out[0]))
     if isinstance(x, Tensor):
-        if not isinstance(x.data, np.ndarray):
+        if not isinstance(x._data, np.ndarray):
             raise TypeError("transforms run on the CPU: transform before moving data to the GPU "
                             "(DataLoader(pin_to_device='cuda') moves batches after the transforms)")
-        d = x.data
+        d = x._data
         if batched and d.ndim == 4:
             return d.transpose(0, 2, 3, 1), lambda out: Tensor(out.transpose(0, 3, 1, 2))
         if not batched and d.ndim == 3:
@@ -89,7 +89,7 @@ def batch_shape(x: Any, batched: bool) -> tuple[int, int, int]:
 def unstack(x: Any) -> list:
     """The images of a batch, one by one, each of the batch's kind."""
     if isinstance(x, Tensor):
-        return [Tensor(a) for a in x.data]
+        return [Tensor(a) for a in x._data]
     return list(x)
 
 
@@ -98,7 +98,7 @@ def stack(items: Sequence[Any], axis: int = 0) -> Any:
     arrays and PIL images give an array. Differing shapes raise a `ValueError`."""
     if not items:
         raise ValueError("nothing to stack: the batch is empty")
-    arrays = [i.data if isinstance(i, Tensor) else np.asarray(i) for i in items]
+    arrays = [i._data if isinstance(i, Tensor) else np.asarray(i) for i in items]
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
         raise ValueError(

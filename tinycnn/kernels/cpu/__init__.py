@@ -25,11 +25,11 @@ from .pointwise import (
     relu_forward,
 )
 from .pooling import avgpool2d_backward, avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
-from .runtime import configure, for_each, matmul, max_threads, parallel_chunks
+from .runtime import configure, for_each, matmul, max_threads, parallel_chunks, set_max_threads
 
 __all__ = ["adam_update", "avgpool2d_backward", "avgpool2d_forward", "batchnorm_backward",
            "batchnorm_forward", "batchnorm_stats", "col2im", "configure", "conv2d_backward",
            "conv2d_forward", "depthwise_backward_input", "depthwise_backward_weight",
            "depthwise_forward", "erf", "for_each", "im2col", "matmul", "max_threads",
            "maxpool2d_backward", "maxpool2d_forward", "parallel_chunks", "relu_backward",
-           "relu_forward"]
+           "relu_forward", "set_max_threads"]

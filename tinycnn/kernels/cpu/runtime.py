@@ -183,6 +183,12 @@ def max_threads() -> int:
     return _MAX_THREADS
 
 
+def set_max_threads(n: int) -> None:
+    """Use at most ``n`` threads from now on (capped by ``NUMBA_NUM_THREADS``)."""
+    global _MAX_THREADS
+    _MAX_THREADS = max(1, min(int(n), numba.config.NUMBA_NUM_THREADS))
+
+
 def parallel_chunks() -> int:
     """How many pieces of independent work `for_each` runs at once now (1: no gain)."""
     return 1 if _MAX_THREADS < 2 or _machine_busy() else _MAX_THREADS

@@ -1,0 +1,223 @@
+"""The functions issue 16 adds for ported PyTorch code: every differentiable one is
+checked against PyTorch (forward and gradients) and with float64 central differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_op
+
+import tinycnn
+from tinycnn import gradcheck
+
+
+def t64(*shape, seed=0, low=-2.0, high=2.0):
+    gen = np.random.default_rng(seed)
+    return tinycnn.tensor(gen.uniform(low, high, size=shape), dtype=np.float64,
+                          requires_grad=True)
+
+
+IDX = np.array([[0, 2, 1, 2], [3, 0, 0, 1], [1, 1, 3, 2]], dtype=np.int64)  # values < 4
+MASK = np.array([[True, False, True, False, False]])
+SCATTER_IDX = np.array([[0, 2], [3, 0], [1, 4]], dtype=np.int64)  # no repeats in a row
+
+# (name, input shapes or arrays, tinycnn function, torch function)
+OPS = [
+    ("gather", [(3, 4), IDX[:, :3]], lambda x, i: x.gather(1, i), lambda x, i: x.gather(1, i)),
+    ("gather_dim0", [(4, 4), IDX], lambda x, i: tinycnn.gather(x, 0, i),
+     lambda x, i: torch.gather(x, 0, i)),
+    ("index_select", [(5, 3), np.array([4, 0, 4, 2])], lambda x, i: x.index_select(0, i),
+     lambda x, i: x.index_select(0, i)),
+    ("index_select_dim1", [(2, 5, 3), np.array([1, 3])],
+     lambda x, i: tinycnn.index_select(x, 1, i), lambda x, i: torch.index_select(x, 1, i)),
+    ("masked_fill", [(4, 5), MASK], lambda x, m: x.masked_fill(m, -1.5),
+     lambda x, m: x.masked_fill(m, -1.5)),
+    ("scatter", [(3, 5), (3, 2), SCATTER_IDX],
+     lambda x, s, i: x.scatter(1, i, s), lambda x, s, i: x.scatter(1, i, s)),
+    ("flip", [(2, 3, 4)], lambda x: x.flip(0, 2), lambda x: x.flip(0, 2)),
+    ("flip_list", [(2, 3)], lambda x: tinycnn.flip(x, [1]), lambda x: torch.flip(x, [1])),
+    ("repeat", [(2, 3)], lambda x: x.repeat(2, 1, 3), lambda x: x.repeat(2, 1, 3)),
+    ("tril", [(4, 5)], lambda x: x.tril(1), lambda x: x.tril(1)),
+    ("triu", [(2, 4, 4)], lambda x: tinycnn.triu(x, -1), lambda x: torch.triu(x, -1)),
+    ("unbind", [(3, 2)], lambda x: x.unbind(1), lambda x: x.unbind(1)),
+    ("t", [(3, 2)], lambda x: x.t(), lambda x: x.t()),
+    ("mm", [(3, 4), (4, 2)], tinycnn.mm, torch.mm),
+    ("bmm", [(2, 3, 4), (2, 4, 5)], tinycnn.bmm, torch.bmm),
+    ("dot", [(5,), (5,)], tinycnn.dot, torch.dot),
+    ("einsum_matmul", [(3, 4), (4, 2)], lambda a, b: tinycnn.einsum("ij,jk->ik", a, b),
+     lambda a, b: torch.einsum("ij,jk->ik", a, b)),
+    ("einsum_batch", [(2, 3, 4), (2, 4, 5)],
+     lambda a, b: tinycnn.einsum("bij,bjk->bik", a, b),
+     lambda a, b: torch.einsum("bij,bjk->bik", a, b)),
+    ("einsum_outer", [(3,), (4,)], lambda a, b: tinycnn.einsum("i,j->ij", a, b),
+     lambda a, b: torch.einsum("i,j->ij", a, b)),
+    ("einsum_sum_only_in_a", [(3, 4), (4,)], lambda a, b: tinycnn.einsum("ij,j->j", a, b),
+     lambda a, b: torch.einsum("ij,j->j", a, b)),
+    ("einsum_implicit_transpose", [(3, 4)], lambda a: tinycnn.einsum("ji", a),
+     lambda a: torch.einsum("ji", a)),
+    ("einsum_ellipsis_broadcast", [(2, 3, 4), (1, 4, 2)],
+     lambda a, b: tinycnn.einsum("...ij,...jk->...ik", [a, b]),
+     lambda a, b: torch.einsum("...ij,...jk->...ik", [a, b])),
+    ("einsum_attention", [(2, 3, 4), (2, 5, 4)],
+     lambda q, k: tinycnn.einsum("b i d, b j d -> b i j", q, k),
+     lambda q, k: torch.einsum("b i d, b j d -> b i j", q, k)),
+    ("norm_fro", [(3, 4)], lambda x: x.norm(), lambda x: x.norm()),
+    ("norm_p1_dim", [(3, 4)], lambda x: x.norm(p=1, dim=1), lambda x: x.norm(p=1, dim=1)),
+    ("norm_p3_keepdim", [(3, 4)], lambda x: tinycnn.norm(x, 3, dim=0, keepdim=True),
+     lambda x: torch.norm(x, 3, dim=0, keepdim=True)),
+    ("linalg_norm", [(2, 3, 4)], lambda x: tinycnn.linalg.norm(x),
+     lambda x: torch.linalg.norm(x)),
+    ("linalg_norm_dim", [(3, 4)], lambda x: tinycnn.linalg.norm(x, dim=1),
+     lambda x: torch.linalg.norm(x, dim=1)),
+    ("linalg_norm_inf_vector", [(5,)], lambda x: tinycnn.linalg.norm(x, float("inf")),
+     lambda x: torch.linalg.norm(x, float("inf"))),
+    ("linalg_norm_matrix_1", [(3, 4)], lambda x: tinycnn.linalg.norm(x, 1),
+     lambda x: torch.linalg.norm(x, 1)),
+    ("linalg_norm_matrix_inf", [(3, 4)], lambda x: tinycnn.linalg.norm(x, -float("inf")),
+     lambda x: torch.linalg.norm(x, -float("inf"))),
+    ("linalg_vector_norm_p", [(3, 4)], lambda x: tinycnn.linalg.vector_norm(x, 0.5, dim=(0, 1)),
+     lambda x: torch.linalg.vector_norm(x, 0.5, dim=(0, 1))),
+    ("cumsum", [(3, 4)], lambda x: x.cumsum(1), lambda x: x.cumsum(1)),
+    ("cumsum_dim0", [(3, 4)], lambda x: tinycnn.cumsum(x, dim=-2),
+     lambda x: torch.cumsum(x, dim=-2)),
+    ("prod_all", [(2, 3)], lambda x: x.prod(), lambda x: x.prod()),
+    ("prod_dim", [(3, 4)], lambda x: tinycnn.prod(x, 1, keepdim=True),
+     lambda x: torch.prod(x, 1, keepdim=True)),
+    ("prod_with_zero", [np.array([[1.5, 0.0, 2.0], [0.0, 0.0, 3.0]], np.float32)],
+     lambda x: x.prod(1), lambda x: x.prod(1)),
+    ("logsumexp", [(3, 4)], lambda x: x.logsumexp(1), lambda x: x.logsumexp(1)),
+    ("logsumexp_dims", [(2, 3, 4)], lambda x: tinycnn.logsumexp(x, (0, 2), keepdim=True),
+     lambda x: torch.logsumexp(x, (0, 2), keepdim=True)),
+    ("addcmul", [(3, 4), (3, 1), (4,)], lambda a, b, c: a.addcmul(b, c, value=0.5),
+     lambda a, b, c: a.addcmul(b, c, value=0.5)),
+    ("addcdiv", [(3, 4), (3, 4), np.full((4,), 2.0, np.float32)],
+     lambda a, b, c: tinycnn.addcdiv(a, b, c, value=-2),
+     lambda a, b, c: torch.addcdiv(a, b, c, value=-2)),
+    ("add_alpha", [(3, 4), (4,)], lambda a, b: tinycnn.add(a, b, alpha=-0.5),
+     lambda a, b: torch.add(a, b, alpha=-0.5)),
+    ("sub_alpha_method", [(3, 4), (3, 4)], lambda a, b: a.sub(b, alpha=2),
+     lambda a, b: a.sub(b, alpha=2)),
+    ("floor", [(3, 4)], lambda x: x.floor(), lambda x: x.floor()),
+    ("ceil", [(3, 4)], tinycnn.ceil, torch.ceil),
+    ("round", [np.array([0.5, 1.5, 2.5, -0.5, 1.26], np.float32)], tinycnn.round, torch.round),
+    ("round_decimals", [(3, 4)], lambda x: x.round(decimals=1),
+     lambda x: x.round(decimals=1)),
+    ("sign", [np.array([-2.0, 0.0, 3.0], np.float32)], lambda x: x.sign(), lambda x: x.sign()),
+]
+
+
+@pytest.mark.parametrize("name,inputs,ours,theirs", OPS, ids=[o[0] for o in OPS])
+def test_matches_pytorch(name, inputs, ours, theirs):
+    check_op(inputs, ours, theirs, atol=1e-5, rtol=1e-5)
+
+
+GRADCHECKS = [
+    ("gather", lambda x: x.gather(1, tinycnn.tensor(IDX)), (4, 4)),
+    ("index_select_repeated", lambda x: x.index_select(0, tinycnn.tensor([2, 0, 2])), (3, 2)),
+    ("masked_fill", lambda x: x.masked_fill(tinycnn.tensor(MASK[:, :3]), 0.0), (2, 3)),
+    ("scatter_src", lambda s: tinycnn.zeros(3, 5, dtype=np.float64).scatter(
+        1, tinycnn.tensor(SCATTER_IDX), s), (3, 4)),
+    ("flip", lambda x: x.flip(1), (2, 3)),
+    ("repeat", lambda x: x.repeat(3, 2), (2, 2)),
+    ("tril", lambda x: x.tril(), (3, 3)),
+    ("einsum_bilinear", lambda x: tinycnn.einsum("i,ij,j->", x[0], x, x[1]), (2, 2)),
+    ("einsum_summed_letter", lambda x: tinycnn.einsum("ij->j", x), (3, 2)),
+    ("norm_2", lambda x: x.norm(dim=0), (3, 2)),
+    ("norm_3", lambda x: x.norm(p=3), (3, 2)),
+    ("norm_inf", lambda x: tinycnn.linalg.vector_norm(x, float("inf"), dim=1), (3, 2)),
+    ("cumsum", lambda x: x.cumsum(0), (3, 2)),
+    ("prod", lambda x: x.prod(0), (3, 2)),
+    ("logsumexp", lambda x: x.logsumexp(-1), (3, 4)),
+    ("bmm", lambda x: tinycnn.bmm(x, x.transpose(1, 2)), (2, 2, 3)),
+]
+
+
+@pytest.mark.parametrize("name,fn,shape", GRADCHECKS, ids=[g[0] for g in GRADCHECKS])
+def test_gradcheck_float64(name, fn, shape):
+    assert gradcheck(fn, (t64(*shape, low=0.5, high=2.0),))
+
+
+def test_rounding_gradients_are_zero_as_in_pytorch():
+    x = t64(3)
+    (x.floor() + x.ceil() + x.round() + x.sign()).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_integer_results_follow_pytorch(dtype):
+    i = tinycnn.tensor([1, 2, 3, 4], dtype=dtype)
+    ti = torch.tensor([1, 2, 3, 4], dtype=getattr(torch, np.dtype(dtype).name))
+    for ours, theirs in [(i.cumsum(0), ti.cumsum(0)), (i.prod(), ti.prod()),
+                         (i.floor(), ti.floor()), (i.sign(), ti.sign())]:
+        assert ours.tolist() == theirs.tolist()
+        assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+    assert i.logsumexp(0).dtype == np.float32
+
+
+def test_where_keeps_integer_dtypes():
+    c = tinycnn.tensor([True, False])
+    tc = torch.tensor([True, False])
+    cases = [(1, 0), (1.0, 0), (True, False), (tinycnn.tensor([1, 2]), 0)]
+    for a, b in cases:
+        ours = tinycnn.where(c, a, b)
+        ta = torch.tensor(a.tolist()) if isinstance(a, tinycnn.Tensor) else a
+        assert str(ours.dtype) == str(torch.where(tc, ta, b).dtype).replace("torch.", "")
+
+
+def test_nonzero_unique_bincount_match_pytorch():
+    a = np.array([[0, 3, 0], [2, 0, 3]], np.int64)
+    x, tx = tinycnn.tensor(a), torch.tensor(a)
+    assert x.nonzero().tolist() == tx.nonzero().tolist()
+    assert [v.tolist() for v in tinycnn.nonzero(x, as_tuple=True)] == [
+        v.tolist() for v in torch.nonzero(tx, as_tuple=True)]
+    ours = tinycnn.unique(x, return_inverse=True, return_counts=True)
+    theirs = torch.unique(tx, return_inverse=True, return_counts=True)
+    assert [o.tolist() for o in ours] == [t.tolist() for t in theirs]
+    assert x.unique(dim=0).tolist() == tx.unique(dim=0).tolist()
+    v, tv = x.flatten(), tx.flatten()
+    assert tinycnn.bincount(v, minlength=6).tolist() == torch.bincount(tv, minlength=6).tolist()
+    w = np.linspace(0, 1, 6).astype(np.float32)
+    ours = v.bincount(weights=tinycnn.tensor(w))
+    theirs = tv.bincount(weights=torch.tensor(w))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    assert ours.dtype == np.float32
+
+
+def test_out_argument_writes_into_the_given_tensor():
+    a, b = tinycnn.ones(2, 3), tinycnn.full((2, 3), 2.0)
+    out = tinycnn.empty(2, 3)
+    keep = out.numpy()
+    assert tinycnn.add(a, b, out=out) is out and out.tolist() == [[3.0] * 3] * 2
+    assert tinycnn.mul(a, b, out=out) is out and (keep == 2).all()  # same memory
+    m = tinycnn.empty(2, 2)
+    tinycnn.matmul(a, b.t(), out=m)
+    assert m.tolist() == [[6.0, 6.0], [6.0, 6.0]]
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        tinycnn.add(tinycnn.ones(2, requires_grad=True), 1, out=tinycnn.empty(2))
+
+
+def test_bad_input_names_the_argument():
+    x = tinycnn.randn(3, 4)
+    with pytest.raises(TypeError, match="gather: index must be an integer"):
+        x.gather(1, tinycnn.zeros(3, 4))
+    with pytest.raises(IndexError, match="gather: index out of range"):
+        x.gather(1, tinycnn.tensor([[4], [0], [0]]))
+    with pytest.raises(TypeError, match="masked_fill: mask must be a bool tensor"):
+        x.masked_fill(tinycnn.ones(3, 4), 0)
+    with pytest.raises(ValueError, match="does not broadcast"):
+        x.masked_fill(tinycnn.ones(4, 4).bool(), 0)
+    with pytest.raises(ValueError, match="repeat: give at least one size per dimension"):
+        x.repeat(2)
+    with pytest.raises(ValueError, match="mm: mat2 must be 2-D"):
+        tinycnn.mm(x, tinycnn.randn(4))
+    with pytest.raises(ValueError, match="einsum: operand 1 has 1 dimensions"):
+        tinycnn.einsum("ij,jk->ik", x, tinycnn.randn(4))
+    with pytest.raises(ValueError, match="repeats a subscript"):
+        tinycnn.einsum("ii->i", tinycnn.randn(3, 3))
+    with pytest.raises(ValueError, match="subscript 'j' has size 4 and 3"):
+        tinycnn.einsum("ij,jk->ik", x, tinycnn.randn(3, 2))
+    with pytest.raises(ValueError, match="spectral and nuclear"):
+        tinycnn.linalg.norm(x, 2)
+    with pytest.raises(ValueError, match="bincount: input must be a 1-D integer"):
+        tinycnn.bincount(x)
