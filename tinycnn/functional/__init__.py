@@ -6,6 +6,7 @@ side, plus the plain functions users call.
 
 # CNN ops (forward and backward side by side; loops in tinycnn.kernels)
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation_more import elu, hardswish, prelu, silu, softplus
 from .conv import col2im, conv2d, im2col
 from .dropout import dropout, dropout2d
 from .elementwise import (
@@ -39,6 +40,7 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .loss_more import huber_loss, kl_div, l1_loss, smooth_l1_loss
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import amax, amin, argmax, argmin, equal, max, mean, min, std, sum, var
@@ -73,4 +75,6 @@ __all__ = [
     "squeeze", "stack", "std", "sub", "sum", "transpose", "unsqueeze", "var", "view", "where",
     "allclose", "isfinite", "isnan", "one_hot",
     "argsort", "chunk", "equal", "interpolate", "sort", "split", "topk", "upsample",
+    "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
+    "softplus",
 ]

@@ -6,12 +6,14 @@ stateless functions of `tinycnn.functional` (also importable as ``tinycnn.nn.fun
 
 from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation_more import ELU, Hardswish, PReLU, SiLU, Softplus
 from .containers import Identity, ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .dropout import Dropout, Dropout2d
 from .flatten import Flatten
 from .linear import Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
+from .loss_more import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
@@ -26,5 +28,7 @@ __all__ = [
     "MaxPool2d", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU",
     "RemovableHandle", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Summary", "Tanh",
     "Upsample",
+    "ELU", "Hardswish", "HuberLoss", "KLDivLoss", "L1Loss", "PReLU", "SiLU", "SmoothL1Loss",
+    "Softplus",
     "freeze", "functional", "init", "summary", "unfreeze", "utils",
 ]
