@@ -44,6 +44,7 @@ from .loss_more import huber_loss, kl_div, l1_loss, smooth_l1_loss
 from .normalization import batch_norm
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import amax, amin, argmax, argmin, equal, max, mean, min, std, sum, var
+from .sample_norm import group_norm, instance_norm, layer_norm
 from .shape import (
     broadcast_to,
     cat,
@@ -76,5 +77,5 @@ __all__ = [
     "allclose", "isfinite", "isnan", "one_hot",
     "argsort", "chunk", "equal", "interpolate", "sort", "split", "topk", "upsample",
     "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
-    "softplus",
+    "softplus", "group_norm", "instance_norm", "layer_norm",
 ]

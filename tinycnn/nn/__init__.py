@@ -17,6 +17,7 @@ from .loss_more import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError
 from .normalization import BatchNorm1d, BatchNorm2d
 from .pooling import AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, MaxPool2d
+from .sample_norm import GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 from .summary import Summary, summary
 from .upsample import Upsample
 from .utils import freeze, unfreeze
@@ -29,6 +30,6 @@ __all__ = [
     "RemovableHandle", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Summary", "Tanh",
     "Upsample",
     "ELU", "Hardswish", "HuberLoss", "KLDivLoss", "L1Loss", "PReLU", "SiLU", "SmoothL1Loss",
-    "Softplus",
+    "Softplus", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
     "freeze", "functional", "init", "summary", "unfreeze", "utils",
 ]
