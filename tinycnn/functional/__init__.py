@@ -8,6 +8,8 @@ side, plus the plain functions users call.
 from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .activation_more import elu, hardswish, prelu, silu, softplus
 from .conv import col2im, conv2d, im2col
+from .conv1d import conv1d
+from .conv_transpose import conv_transpose2d
 from .dropout import dropout, dropout2d
 from .elementwise import (
     abs,
@@ -31,6 +33,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .fold import fold, unfold
 from .interpolate import interpolate, upsample
 from .linear import linear
 from .loss import (
@@ -77,5 +80,6 @@ __all__ = [
     "allclose", "isfinite", "isnan", "one_hot",
     "argsort", "chunk", "equal", "interpolate", "sort", "split", "topk", "upsample",
     "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
-    "softplus", "group_norm", "instance_norm", "layer_norm",
+    "softplus", "group_norm", "instance_norm", "layer_norm", "conv1d", "conv_transpose2d",
+    "fold", "unfold",
 ]

@@ -9,8 +9,10 @@ from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tan
 from .activation_more import ELU, Hardswish, PReLU, SiLU, Softplus
 from .containers import Identity, ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
+from .conv_more import Conv1d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
 from .flatten import Flatten
+from .fold import Fold, Unfold
 from .linear import Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .loss_more import HuberLoss, KLDivLoss, L1Loss, SmoothL1Loss
@@ -30,6 +32,7 @@ __all__ = [
     "RemovableHandle", "Sequential", "Sigmoid", "Softmax", "StateDictError", "Summary", "Tanh",
     "Upsample",
     "ELU", "Hardswish", "HuberLoss", "KLDivLoss", "L1Loss", "PReLU", "SiLU", "SmoothL1Loss",
-    "Softplus", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm",
+    "Softplus", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "Conv1d",
+    "ConvTranspose2d", "Fold", "Unfold",
     "freeze", "functional", "init", "summary", "unfreeze", "utils",
 ]
