@@ -33,6 +33,7 @@ from .elementwise import (
     sub,
     where,
 )
+from .embedding import embedding
 from .fold import fold, unfold
 from .interpolate import interpolate, upsample
 from .linear import linear
@@ -66,6 +67,7 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .similarity import cosine_similarity, normalize
 from .sorting import argsort, sort, topk
 
 __all__ = [
@@ -81,5 +83,5 @@ __all__ = [
     "argsort", "chunk", "equal", "interpolate", "sort", "split", "topk", "upsample",
     "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
     "softplus", "group_norm", "instance_norm", "layer_norm", "conv1d", "conv_transpose2d",
-    "fold", "unfold",
+    "fold", "unfold", "cosine_similarity", "embedding", "normalize",
 ]

@@ -11,7 +11,8 @@ from .containers import Identity, ModuleDict, ModuleList, Sequential
 from .conv import Conv2d
 from .conv_more import Conv1d, ConvTranspose2d
 from .dropout import Dropout, Dropout2d
-from .flatten import Flatten
+from .embedding import Embedding
+from .flatten import Flatten, Unflatten
 from .fold import Fold, Unfold
 from .linear import Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
@@ -33,6 +34,6 @@ __all__ = [
     "Upsample",
     "ELU", "Hardswish", "HuberLoss", "KLDivLoss", "L1Loss", "PReLU", "SiLU", "SmoothL1Loss",
     "Softplus", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm", "Conv1d",
-    "ConvTranspose2d", "Fold", "Unfold",
+    "ConvTranspose2d", "Embedding", "Fold", "Unflatten", "Unfold",
     "freeze", "functional", "init", "summary", "unfreeze", "utils",
 ]
