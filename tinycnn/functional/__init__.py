@@ -46,6 +46,7 @@ from .loss import (
 )
 from .loss_more import huber_loss, kl_div, l1_loss, smooth_l1_loss
 from .normalization import batch_norm
+from .padding import pad
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import amax, amin, argmax, argmin, equal, max, mean, min, std, sum, var
 from .sample_norm import group_norm, instance_norm, layer_norm
@@ -57,7 +58,6 @@ from .shape import (
     flatten,
     getitem,
     one_hot,
-    pad,
     permute,
     reshape,
     split,
