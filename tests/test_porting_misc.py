@@ -102,3 +102,20 @@ def test_cosine_similarity(s1, s2, dim):
     check_op([s1, s2], lambda a, b: F.cosine_similarity(a, b, dim),
              lambda a, b: T.cosine_similarity(a, b, dim), atol=1e-6)
     assert gradcheck(lambda a, b: F.cosine_similarity(a, b, dim), (_f64(s1, 0), _f64(s2, 1)))
+
+
+def test_a_model_of_the_new_layers_prints_and_summarises_as_in_torch():
+    def build(m):
+        return m.Sequential(
+            m.Conv1d(3, 8, 3, padding=1), m.GroupNorm(2, 8), m.SiLU(), m.Flatten(),
+            m.Unflatten(1, (8, 4, 4)), m.ConvTranspose2d(8, 4, 3, 2, 1, output_padding=1),
+            m.InstanceNorm2d(4, affine=True), m.PReLU(4), m.LayerNorm([4, 8, 8]),
+            m.Hardswish(), m.ELU(), m.Softplus(), m.Unfold(2), m.Fold((8, 8), 2))
+
+    ours, theirs = build(nn), build(torch.nn)
+    assert repr(ours) == repr(theirs)
+    ours_params = sum(p.numel() for p in ours.parameters())
+    assert ours_params == sum(p.numel() for p in theirs.parameters())
+    table = str(nn.summary(ours, (3, 16)))
+    assert "ConvTranspose2d" in table and "(None, 4, 8, 8)" in table
+    assert f"Total params: {ours_params:,}" in table

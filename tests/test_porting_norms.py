@@ -97,7 +97,8 @@ def test_errors_and_empty_batch():
     with pytest.raises(ValueError, match="3 channels"):
         nn.InstanceNorm2d(3, affine=True)(tinycnn.randn(2, 4, 3, 3))
     x = tinycnn.zeros(0, 6, 3, 3, requires_grad=True)
-    for layer in (nn.GroupNorm(2, 6), nn.LayerNorm([6, 3, 3]), nn.InstanceNorm2d(6)):
+    for layer in (nn.GroupNorm(2, 6), nn.LayerNorm([6, 3, 3]), nn.InstanceNorm2d(6),
+                  nn.InstanceNorm2d(6, affine=True, track_running_stats=True)):
         y = layer(x)
         assert y.shape == (0, 6, 3, 3)
         y.sum().backward()

@@ -154,11 +154,11 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
 def _update_running(x: Any, running_mean: Tensor | None, running_var: Tensor | None,
                     momentum: float) -> None:
     """running = (1 - momentum) running + momentum * (batch mean of each instance's stat)."""
+    if x.size == 0:  # an empty batch tells nothing about the statistics
+        return
     n, c = x.shape[:2]
     flat = x.reshape(1, n * c, -1)
     s = flat.shape[2]
-    if n == 0 or s == 0:
-        return
     mean, var = kernels.batchnorm_stats(flat)
     for running, stat in ((running_mean, mean), (running_var, var * s / max(s - 1, 1))):
         if running is not None:
