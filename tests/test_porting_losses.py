@@ -59,6 +59,18 @@ def test_kl_div(reduction, log_target):
                      (x64, t64))
 
 
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_weighted_l1_and_huber(reduction):
+    w = np.random.default_rng(7).uniform(0.1, 2, (4, 5)).astype(np.float32)
+    check_op([(4, 5), (4, 5), w], lambda a, b, w: F.l1_loss(a, b, reduction=reduction, weight=w),
+             lambda a, b, w: T.l1_loss(a, b, reduction=reduction, weight=w), atol=1e-6)
+    check_op([(4, 5), (4, 5), w],
+             lambda a, b, w: F.huber_loss(a, b, reduction, 0.5, weight=w),
+             lambda a, b, w: T.huber_loss(a, b, reduction, 0.5, weight=w), atol=1e-6)
+    with pytest.raises(ValueError, match="weight of shape"):
+        F.l1_loss(tinycnn.randn(4, 5), tinycnn.randn(4, 5), weight=tinycnn.ones(5))
+
+
 def test_legacy_size_average_and_reduce():
     a, b = tinycnn.randn(3, 4), tinycnn.randn(3, 4)
     ta, tb = torch.tensor(a.numpy()), torch.tensor(b.numpy())

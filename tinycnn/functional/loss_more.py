@@ -22,6 +22,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+from .conv import check_tensor
 from .loss import _check_reduction, _pair_of_tensors, _reduce, _upstream
 
 
@@ -77,24 +78,52 @@ class Huber(Function):
         return ga, (-ga if ctx.needs_input_grad[1] else None), None, None, None
 
 
+def _weighted(per: Tensor, weight: Tensor, reduction: str, mean_by_weight: bool,
+              fn: str) -> Tensor:
+    """Per-element losses times ``weight`` (input's shape), then reduced; the mean divides
+    by sum(weight) or (``mean_by_weight=False``) by the element count, as PyTorch does."""
+    check_tensor(weight, "weight", fn)
+    if weight.shape != per.shape:
+        raise ValueError(f"{fn}: weight of shape {weight.shape} must have the input's shape "
+                         f"{per.shape}")
+    loss = per * weight
+    if reduction == "none":
+        return loss
+    if reduction == "sum" or not mean_by_weight:
+        return loss.sum() if reduction == "sum" else loss.mean()
+    return loss.sum() / weight.sum()
+
+
 def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
-            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
-    """Absolute error ``|input - target|``, averaged (or summed) over all elements."""
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Absolute error ``|input - target|``, averaged (or summed) over all elements.
+
+    weight (input's shape): each error is multiplied by it, and the mean divides by
+    ``sum(weight)`` (a weighted average)."""
     fn = "l1_loss"
     reduction = legacy_reduction(size_average, reduce, reduction, fn)
     _check_reduction(reduction, fn)
     _pair_of_tensors(input, target, fn)
+    if weight is not None:
+        return _weighted(L1Loss.apply(input, target, "none"), weight, reduction, True, fn)
     return L1Loss.apply(input, target, reduction)
 
 
-def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
-               delta: float = 1.0) -> Tensor:
-    """``d^2 / 2`` where ``|d| < delta``, else ``delta * (|d| - delta / 2)``; d = input - target."""
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """``d^2 / 2`` where ``|d| < delta``, else ``delta * (|d| - delta / 2)``; d = input - target.
+
+    weight (input's shape) multiplies each element's loss (the mean still divides by the
+    element count, as in PyTorch)."""
     fn = "huber_loss"
     _check_reduction(reduction, fn)
     _pair_of_tensors(input, target, fn)
     if not float(delta) > 0:
         raise ValueError(f"{fn}: delta must be positive, got {delta!r}")
+    if weight is not None:
+        per = Huber.apply(input, target, float(delta), 1.0, "none")
+        return _weighted(per, weight, reduction, False, fn)
     return Huber.apply(input, target, float(delta), 1.0, reduction)
 
 
@@ -130,7 +159,7 @@ class KLDiv(Function):
             # log(0) = -inf; those terms are 0 (0 log 0 = 0)
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_t = xp.log(t)
-            per = xp.where(t > 0, t * (log_t - x), 0).astype(x.dtype, copy=False)
+                per = xp.where(t > 0, t * (log_t - x), 0).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, p, log_t)
         ctx.log_target, ctx.reduction, ctx.denom = log_target, reduction, denom
         return _reduce(per, reduction, denom)
@@ -166,6 +195,10 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
         raise ValueError(f"{fn}: reduction must be one of ('none', 'mean', 'sum', "
                          f"'batchmean'), got {reduction!r}")
     _pair_of_tensors(input, target, fn)
+    if reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by the number of "
+                      "elements, not by the batch size; 'batchmean' gives the KL divergence "
+                      "per sample (PyTorch gives the same warning)", UserWarning, stacklevel=2)
     if reduction == "batchmean":
         denom = input.shape[0] if input.ndim else 1
         return KLDiv.apply(input, target, bool(log_target), "mean", denom)
