@@ -30,6 +30,14 @@ from ..tensor import Tensor
 from .conv import Pair, check_image_batch, check_tensor, pair
 
 
+def _grouped_matmul(a: Any, b: Any) -> Any:
+    """(G, M, K) @ (G, K, N) -> (G, M, N); one group goes through `tinycnn.kernels.matmul`
+    (spread over the CPU cores)."""
+    if a.shape[0] == 1:
+        return kernels.matmul(a[0], b[0])[None]
+    return a @ b
+
+
 class ConvTranspose2d(Function):
     """y = col2im(W^T @ x) + b. x: (N, C_in, H, W), w: (C_in, C_out/groups, kh, kw)."""
 
@@ -48,7 +56,8 @@ class ConvTranspose2d(Function):
             # (G, C_in/G, N*H*W): the input pixels as columns, one block per group
             xc = x.transpose(1, 0, 2, 3).reshape(groups, c_in // groups, -1)
             wg = w.reshape(groups, c_in // groups, cg_out * kh * kw)
-            cols = (wg.transpose(0, 2, 1) @ xc).reshape(groups * cg_out * kh * kw, -1)
+            cols = _grouped_matmul(wg.transpose(0, 2, 1), xc)
+            cols = cols.reshape(groups * cg_out * kh * kw, -1)
             y = kernels.col2im(cols, out_shape, *geometry)
         if b is not None:
             y += b[:, None, None]
@@ -73,12 +82,12 @@ class ConvTranspose2d(Function):
         cols = cols.reshape(groups, -1, cols.shape[1])
         if needs[0]:  # a convolution of gy with W: (G, C_in/G, K) @ (G, K, N*H*W)
             c_in = w.shape[0]
-            gxc = w.reshape(groups, c_in // groups, -1) @ cols
+            gxc = _grouped_matmul(w.reshape(groups, c_in // groups, -1), cols)
             gx = gxc.reshape(c_in, n, h, wd).transpose(1, 0, 2, 3)
         if needs[1]:  # (G, C_in/G, N*H*W) @ (G, N*H*W, K)
             c_in = x.shape[1]
             xc = x.transpose(1, 0, 2, 3).reshape(groups, c_in // groups, -1)
-            gw = (xc @ cols.transpose(0, 2, 1)).reshape(c_in, -1, kh, kw)
+            gw = _grouped_matmul(xc, cols.transpose(0, 2, 1)).reshape(c_in, -1, kh, kw)
         return gx, gw, gb, None, None, None, None, None
 
 
