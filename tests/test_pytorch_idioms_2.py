@@ -207,7 +207,7 @@ def test_interpolate_bad_input():
         F.interpolate(x)
     with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
         F.interpolate(x, size=2, scale_factor=2)
-    with pytest.raises(ValueError, match="mode must be 'nearest' or 'bilinear', got 'bicubic'"):
+    with pytest.raises(ValueError, match="mode must be 'nearest', 'nearest-exact' or 'bilinear', got 'bicubic'"):
         F.interpolate(x, size=2, mode="bicubic")
     with pytest.raises(ValueError, match="align_corners can only be set"):
         F.interpolate(x, size=2, align_corners=True)

@@ -6,7 +6,10 @@ side, plus the plain functions users call.
 
 # CNN ops (forward and backward side by side; loops in tinycnn.kernels)
 from .activation import gelu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, tanh
+from .activation_more import elu, hardswish, prelu, silu, softplus
 from .conv import col2im, conv2d, im2col
+from .conv1d import conv1d
+from .conv_transpose import conv_transpose2d
 from .dropout import dropout, dropout2d
 from .elementwise import (
     abs,
@@ -36,6 +39,8 @@ from .elementwise import (
     sub,
     where,
 )
+from .embedding import embedding
+from .fold import fold, unfold
 from .indexing import (
     flip,
     gather,
@@ -58,7 +63,9 @@ from .loss import (
     mse_loss,
     nll_loss,
 )
+from .loss_more import huber_loss, kl_div, l1_loss, smooth_l1_loss
 from .normalization import batch_norm
+from .padding import pad
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import (
     amax,
@@ -76,6 +83,7 @@ from .reduction import (
     sum,
     var,
 )
+from .sample_norm import group_norm, instance_norm, layer_norm
 from .shape import (
     broadcast_to,
     cat,
@@ -84,7 +92,6 @@ from .shape import (
     flatten,
     getitem,
     one_hot,
-    pad,
     permute,
     reshape,
     split,
@@ -94,6 +101,7 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .similarity import cosine_similarity, normalize
 from .sorting import argsort, bincount, sort, topk, unique
 
 __all__ = [
@@ -110,4 +118,7 @@ __all__ = [
     "addcdiv", "addcmul", "bincount", "bmm", "ceil", "cumsum", "dot", "einsum", "flip", "floor",
     "gather", "index_select", "logsumexp", "masked_fill", "mm", "nonzero", "prod", "repeat",
     "round", "scatter", "sign", "tril", "triu", "unbind", "unique",
+    "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
+    "softplus", "group_norm", "instance_norm", "layer_norm", "conv1d", "conv_transpose2d",
+    "fold", "unfold", "cosine_similarity", "embedding", "normalize",
 ]

@@ -32,15 +32,19 @@ def _source_scale(n_in: int, n_out: int, scale: float | None, align_corners: boo
     return t(1.0 / scale) if scale else t(n_in) / t(n_out)
 
 
-def _nearest_index(n_in: int, n_out: int, scale: float | None) -> np.ndarray:
-    """Source index of each output pixel: floor(o * n_in / n_out) (PyTorch's 'nearest')."""
+def _nearest_index(n_in: int, n_out: int, scale: float | None,
+                   exact: bool = False) -> np.ndarray:
+    """Source index of each output pixel: floor(o * n_in / n_out) (PyTorch's 'nearest'),
+    or with ``exact`` floor((o + 0.5) * n_in / n_out), the input pixel under the output
+    pixel's centre ('nearest-exact', which matches PIL and OpenCV)."""
     o = np.arange(n_out)
     if n_out == n_in:
         return o
-    if n_out == 2 * n_in:
+    if n_out == 2 * n_in and not exact:
         return o >> 1
     s = _source_scale(n_in, n_out, scale, False, np.float32)  # PyTorch uses float here
-    return np.minimum(np.floor(o.astype(np.float32) * s).astype(np.int64), n_in - 1)
+    centre = o.astype(np.float32) + np.float32(0.5 if exact else 0.0)
+    return np.minimum(np.floor(centre * s).astype(np.int64), n_in - 1)
 
 
 def _linear_matrix(n_in: int, n_out: int, scale: float | None, align_corners: bool,
@@ -97,7 +101,9 @@ def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str
     """Resize ``x: (N, C, H, W)`` to ``size=(H_out, W_out)`` or by ``scale_factor``
     (``H_out = floor(H * scale_factor)``), as PyTorch's ``F.interpolate``.
 
-    mode: "nearest" (output pixel o copies input pixel floor(o * H / H_out)) or "bilinear".
+    mode: "nearest" (output pixel o copies input pixel floor(o * H / H_out)),
+    "nearest-exact" (copies floor((o + 0.5) * H / H_out), the pixel under its centre) or
+    "bilinear".
     align_corners (bilinear only): True maps the corner pixels onto each other; False
     (default) treats pixels as squares and aligns their outer edges.
     recompute_scale_factor: True computes the coordinates from the sizes, not from the
@@ -109,9 +115,10 @@ def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str
         raise ValueError(f"interpolate: expected a 4-D input (N, C, H, W), got shape {x.shape}")
     if x.dtype.kind != "f":
         raise TypeError(f"interpolate: expected a floating point tensor, got dtype {x.dtype}")
-    if mode not in ("nearest", "bilinear"):
-        raise ValueError(f"interpolate: mode must be 'nearest' or 'bilinear', got {mode!r}")
-    if align_corners is not None and mode == "nearest":
+    if mode not in ("nearest", "nearest-exact", "bilinear"):
+        raise ValueError(f"interpolate: mode must be 'nearest', 'nearest-exact' or 'bilinear', "
+                         f"got {mode!r}")
+    if align_corners is not None and mode != "bilinear":
         raise ValueError("interpolate: align_corners can only be set with mode='bilinear'")
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor, got "
@@ -136,8 +143,9 @@ def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str
     if min(h, w) == 0:
         raise ValueError(f"interpolate: the input has an empty spatial size {(h, w)}")
     dtype = x.dtype
-    if mode == "nearest":
-        idx = [_nearest_index(n, m, s) for n, m, s in zip((h, w), out, scales)]
+    if mode != "bilinear":
+        exact = mode == "nearest-exact"
+        idx = [_nearest_index(n, m, s, exact) for n, m, s in zip((h, w), out, scales)]
         mh, mw = (_one_hot_matrix(i, n, dtype) for i, n in zip(idx, (h, w)))
     else:
         mh, mw = (_linear_matrix(n, m, s, bool(align_corners), dtype)

@@ -1,4 +1,5 @@
-"""Shape ops: reshape, transpose, squeeze, expand, cat/stack, pad, indexing, device moves.
+"""Shape ops: reshape, transpose, squeeze, expand, cat/stack, indexing, device moves
+(``pad`` is in ``padding.py``).
 
 These move or copy values without changing them, so every backward is the inverse
 movement of the gradient (reshape back, transpose back, scatter back, slice back).
@@ -76,19 +77,6 @@ class Concat(Function):
     def backward(ctx, g):
         xp = backend.array_module(g)
         return (None, *xp.split(g, ctx.bounds, axis=ctx.axis))
-
-
-class Pad(Function):
-    """Constant padding; ``widths`` is NumPy's ((before, after), ...) per axis."""
-
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        ctx.slices = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
-        return backend.array_module(x).pad(x, widths, mode="constant", constant_values=value)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g[ctx.slices], None, None
 
 
 class GetItem(Function):
@@ -269,22 +257,6 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
                              "(all tensors must have the same shape)")
     d = _dim(dim, len(shape) + 1)
     return cat([unsqueeze(t, d) for t in tensors], d)
-
-
-def pad(x: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
-    """PyTorch's ``F.pad``: ``pad=(left, right, top, bottom, ...)``, last dim first."""
-    if mode != "constant":
-        raise ValueError(f"pad: only mode='constant' is supported, got mode={mode!r}")
-    pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of at most {2 * x.ndim} values, "
-                         f"got {pad}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad: padding must be non-negative, got {pad}")
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return Pad.apply(x, tuple(widths), value)
 
 
 def one_hot(x: Tensor, num_classes: int = -1) -> Tensor:

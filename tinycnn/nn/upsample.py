@@ -11,7 +11,7 @@ from .module import Module
 
 class Upsample(Module):
     """Resize (N, C, H, W) to ``size`` or by ``scale_factor`` with `F.interpolate`
-    (mode "nearest" or "bilinear"), as PyTorch's ``nn.Upsample``."""
+    (mode "nearest", "nearest-exact" or "bilinear"), as PyTorch's ``nn.Upsample``."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None,

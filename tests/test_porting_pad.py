@@ -1,0 +1,76 @@
+"""F.pad's reflect/replicate/circular modes and negative (cropping) pads, and
+interpolate(mode="nearest-exact"): PyTorch parity and gradchecks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from helpers import check_op
+
+import tinycnn
+import tinycnn.functional as F
+import tinycnn.nn as nn
+from tinycnn import gradcheck
+
+T = torch.nn.functional
+
+CASES = [  # input shape, pad
+    ((2, 3, 6), (2, 3)), ((3, 6), (1, 0)), ((2, 3, 5, 6), (1, 2, 3, 1)),
+    ((3, 5, 6), (2, 2, 0, 4)), ((2, 3, 5, 6), (-1, 2, 2, -2)), ((2, 2, 4, 5, 6), (1, 1, 2, 0, 1, 3)),
+    ((3, 7), (3, -2)), ((3, 7), (-2, 3)),
+]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape,pads", CASES)
+def test_pad_modes(mode, shape, pads):
+    check_op([shape], lambda x: F.pad(x, pads, mode=mode), lambda x: T.pad(x, pads, mode=mode))
+    gen = np.random.default_rng(0)
+    x = tinycnn.tensor(gen.standard_normal(shape), dtype=np.float64, requires_grad=True)
+    assert gradcheck(lambda t: F.pad(t, pads, mode=mode), (x,))
+
+
+@pytest.mark.parametrize("pads", [(-1, -1), (2, -1, -2, 1), (0, 0, -1, 3), (1, 1)])
+def test_constant_pad_with_cropping(pads):
+    check_op([(2, 3, 5, 6)], lambda x: F.pad(x, pads, value=1.5),
+             lambda x: T.pad(x, pads, value=1.5))
+    check_op([(2, 3, 5, 6)], lambda x: F.pad(x, pads), lambda x: T.pad(x, pads))
+
+
+def test_pad_errors_name_the_problem():
+    x = tinycnn.randn(1, 2, 4, 4)
+    with pytest.raises(ValueError, match="smaller than the input size"):
+        F.pad(x, (4, 0, 0, 0), mode="reflect")
+    with pytest.raises(ValueError, match="got 8 values"):
+        F.pad(x, (1, 1, 1, 1, 1, 1, 1, 1), mode="replicate")
+    with pytest.raises(ValueError, match="takes no value"):
+        F.pad(x, (1, 1), mode="reflect", value=2.0)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        F.pad(x, (1, 1), mode="mirror")
+    with pytest.raises(ValueError, match="crops more than"):
+        F.pad(x, (-3, -3))
+    with pytest.raises(ValueError, match="wraps around at most once"):
+        F.pad(x, (0, 0, 5, 0), mode="circular")
+
+
+def test_pad_empty_batch():
+    x = tinycnn.zeros(0, 3, 4, 4, requires_grad=True)
+    for mode in ("constant", "reflect", "replicate", "circular"):
+        y = F.pad(x, (1, 2, -1, 1), mode=mode)
+        assert y.shape == (0, 3, 4, 7)
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("kw", [{"size": (5, 7)}, {"size": (12, 3)}, {"scale_factor": 2},
+                                {"scale_factor": 1.7}, {"scale_factor": (0.5, 3)},
+                                {"scale_factor": 1.7, "recompute_scale_factor": True}])
+def test_interpolate_nearest_exact(kw):
+    check_op([(2, 3, 6, 5)], lambda x: F.interpolate(x, mode="nearest-exact", **kw),
+             lambda x: T.interpolate(x, mode="nearest-exact", **kw))
+    gen = np.random.default_rng(1)
+    x = tinycnn.tensor(gen.standard_normal((1, 2, 6, 5)), dtype=np.float64, requires_grad=True)
+    assert gradcheck(lambda t: F.interpolate(t, mode="nearest-exact", **kw), (x,))
+    layer, ref = (nn.Upsample(mode="nearest-exact", **kw),
+                  torch.nn.Upsample(mode="nearest-exact", **kw))
+    check_op([(2, 3, 6, 5)], layer, ref)
