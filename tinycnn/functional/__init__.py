@@ -5,8 +5,21 @@ side, plus the plain functions users call.
 """
 
 # CNN ops (forward and backward side by side; loops in tinycnn.kernels)
-from .activation import gelu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, tanh
-from .activation_more import elu, hardswish, prelu, silu, softplus
+from .activation import (
+    elu,
+    gelu,
+    hardswish,
+    leaky_relu,
+    log_softmax,
+    prelu,
+    relu,
+    relu6,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    tanh,
+)
 from .conv import col2im, conv2d, im2col
 from .conv1d import conv1d
 from .conv_transpose import conv_transpose2d
@@ -60,10 +73,13 @@ from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
     mse_loss,
     nll_loss,
+    smooth_l1_loss,
 )
-from .loss_more import huber_loss, kl_div, l1_loss, smooth_l1_loss
 from .normalization import batch_norm
 from .padding import pad
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
