@@ -12,8 +12,17 @@ See docs/data.md.
 
 from . import datasets, transforms
 from .collate import default_collate
+from .concat import ConcatDataset
 from .datasets import ArrayDataset, Dataset, TensorDataset
-from .loader import DataLoader
+from .loader import DataLoader, WorkerInfo, get_worker_info
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .split import (
     Subset,
     per_class_subset,
@@ -24,7 +33,9 @@ from .split import (
 from .tta import tencrop_predict
 
 __all__ = [
-    "ArrayDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "datasets",
-    "default_collate", "per_class_subset", "random_split", "stratified_split",
-    "stratified_subset", "tencrop_predict", "transforms",
+    "ArrayDataset", "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "RandomSampler",
+    "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
+    "WeightedRandomSampler", "WorkerInfo", "datasets", "default_collate", "get_worker_info",
+    "per_class_subset", "random_split", "stratified_split", "stratified_subset",
+    "tencrop_predict", "transforms",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 from ... import backend
 from ...factory import tensor as _tensor
 from ...tensor import Tensor
-from ..collate import default_collate
+from ..collate import collate_arrays
 from ..transforms.base import apply_batch
 
 
@@ -33,7 +33,7 @@ class Dataset:
     def get_batch(self, indices: np.ndarray) -> Any:
         """The samples at ``indices`` as one collated batch. This default calls
         ``self[i]`` per sample; in-memory datasets gather the whole batch at once."""
-        return default_collate([self[int(i)] for i in indices])
+        return collate_arrays([self[int(i)] for i in indices])
 
 
 def _array(a: Any, name: str) -> np.ndarray:
