@@ -122,10 +122,11 @@ class Trainer:
     # --- the loop ------------------------------------------------------------------------
     def _all_callbacks(self) -> list[Callback]:
         # the scheduler steps before user callbacks, so a checkpoint saved at the end of
-        # an epoch holds the scheduler state the next epoch starts from
+        # an epoch holds the scheduler state the next epoch starts from; the bar closes
+        # before them, so what they print starts on a line of its own
         internal = [LRSchedulerCallback(self.scheduler)] if self.scheduler is not None else []
         bar = [ProgressBar()] if self.progress else []
-        return internal + self.callbacks + bar
+        return internal + bar + self.callbacks
 
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self._active:
