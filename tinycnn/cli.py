@@ -75,11 +75,12 @@ DATASETS: dict[str, tuple[str, tuple[float, ...], tuple[float, ...]]] = {
     "cifar10": ("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
     "cifar100": ("CIFAR100", (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
 }
-# the model `tinycnn train` picks for a dataset, and the input shape of each dataset
+# the model `tinycnn train` picks for a dataset; each dataset's image shape and classes
 DEFAULT_MODEL = {"mnist": "lenet5", "fashion-mnist": "lenet5", "cifar10": "cifar_cnn_49k",
                  "cifar100": "dediosnet2"}
 INPUT_SHAPE = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32),
                "cifar100": (3, 32, 32)}
+NUM_CLASSES = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10, "cifar100": 100}
 
 
 @dataclass
@@ -213,10 +214,10 @@ def _train(args: argparse.Namespace) -> int:
         raise CLIError(f"--val-split must be in [0, 1), got {args.val_split}")
     tinycnn.manual_seed(args.seed)
     args.model = args.model or DEFAULT_MODEL[args.dataset]
+    model = _build_model(args.model, num_classes=NUM_CLASSES[args.dataset])
+    _check_fits(model, args.model, args.dataset)
     data = loaders(args.dataset, _data_root(args), args.batch_size, args.limit, args.val_split,
                    download=args.download)
-    model = _build_model(args.model, num_classes=len(data.classes))
-    _check_fits(model, args.model, args.dataset)
     model.to(args.device)
     if args.optimizer == "adam":
         opt = optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
