@@ -122,6 +122,10 @@ def test_cli_finds_the_data_without_data_root(capsys, tmp_path, monkeypatch, fak
     assert code == 2 and "no data folder found" in err and "--download" in err
     code, _, err = _run(capsys, "train", "--dataset", "cifar10", "--data-root", str(fake_mnist))
     assert code == 2 and "CIFAR10: could not find" in err and "Add --download" in err
+    for command in ("train", "evaluate"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "--download" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("script", ["examples/train_mnist_lenet.py", "examples/transfer_learning.py"])
