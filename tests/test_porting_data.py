@@ -183,3 +183,43 @@ def test_random_split_generator():
         random_split(range(10), [5, 5], g)[0].indices.tolist()  # the generator's state advances
     with pytest.raises(ValueError, match="either seed or generator"):
         random_split(range(10), [5, 5], generator=_gen(0), seed=1)
+
+
+def test_subclassing_as_in_pytorch():
+    from tinycnn.data import Dataset, Sampler
+
+    class Evens(Sampler[int]):
+        def __init__(self, data_source):
+            super().__init__(data_source)
+            self.n = len(data_source)
+
+        def __iter__(self):
+            return iter(range(0, self.n, 2))
+
+        def __len__(self):
+            return (self.n + 1) // 2
+
+    class Squares(Dataset[int]):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return i * i
+
+    loader = DataLoader(Squares(), batch_size=2, sampler=Evens(Squares()))
+    assert len(loader) == 2 and [b.tolist() for b in loader] == [[0, 4], [16]]
+    both = Squares() + Squares()
+    assert isinstance(both, ConcatDataset) and len(both) == 10 and both[7] == 4
+
+
+@pytest.mark.cuda
+def test_pin_memory_puts_batches_in_page_locked_memory():
+    import cupy
+
+    ds = ArrayDataset(np.zeros((4, 2, 2), np.uint8), np.arange(4))
+    for pin, expected in ((True, cupy.cuda.runtime.memoryTypeHost), (False, None)):
+        x, y = next(iter(DataLoader(ds, batch_size=4, pin_memory=pin)))
+        assert x.device == "cpu" and x.shape == (4, 1, 2, 2)
+        if expected is not None:
+            attrs = cupy.cuda.runtime.pointerGetAttributes(x.numpy().ctypes.data)
+            assert attrs.type == expected

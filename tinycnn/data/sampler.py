@@ -8,7 +8,7 @@ None for the generator `tinycnn.manual_seed` seeds), once per pass, when the pas
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sized
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -21,8 +21,18 @@ def _count(value: Any, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-class Sampler:
-    """Base class: an iterable of dataset indices (``__iter__``) with ``__len__``."""
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
+    """Base class: an iterable of dataset indices (``__iter__``) with ``__len__``.
+
+    ``Sampler[int]`` works in type hints, and subclasses may call
+    ``super().__init__(data_source)``, as in PyTorch.
+    """
+
+    def __init__(self, data_source: Sized | None = None) -> None:
+        pass
 
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must implement __iter__")

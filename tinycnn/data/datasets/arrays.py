@@ -10,7 +10,7 @@ fast. MNIST and CIFAR are ArrayDatasets.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -20,9 +20,19 @@ from ...tensor import Tensor
 from ..collate import collate_arrays
 from ..transforms.base import apply_batch
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
-    """A map-style dataset (as ``torch.utils.data.Dataset``): ``len(ds)`` and ``ds[i]``."""
+
+class Dataset(Generic[T_co]):
+    """A map-style dataset (as ``torch.utils.data.Dataset``): ``len(ds)`` and ``ds[i]``.
+
+    ``Dataset[T]`` works in type hints, and ``ds1 + ds2`` is a `ConcatDataset`, as in PyTorch.
+    """
+
+    def __add__(self, other: Any) -> Any:
+        from ..concat import ConcatDataset  # noqa: PLC0415  (concat.py builds on this class)
+
+        return ConcatDataset([self, other])
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
