@@ -55,6 +55,7 @@ def test_read_image_errors(tmp_path):
     with pytest.raises(UnreadableImageError, match="bad.png.*not an image"):
         read_image(tmp_path / "bad.png")
     assert read_image.__module__ == "tinycnn.data.io" and tinycnn.data.read_image is read_image
+    assert tinycnn.data.make_grid is make_grid and tinycnn.data.save_image is save_image
 
 
 def test_make_grid_layout():

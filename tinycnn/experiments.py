@@ -66,7 +66,7 @@ GENERATED = "generated"  # --data-root value that asks for generated data
 def default_data_root() -> str | None:
     """$TINYCNN_DATA, else ``../shared/data`` next to the checkout (`tinycnn.data.root`'s
     rule); None when neither exists (`main` then says how to get the data)."""
-    from .data.root import find_data_root  # noqa: PLC0415
+    from tinycnn.data.root import find_data_root  # noqa: PLC0415  (absolute: this file may move)
 
     root = find_data_root()
     return None if root is None else str(root)
