@@ -21,6 +21,7 @@ from tinycnn.data import (
     SubsetRandomSampler,
     WeightedRandomSampler,
     default_collate,
+    default_convert,
     get_worker_info,
     random_split,
 )
@@ -106,6 +107,8 @@ def test_default_collate_structures_like_torch():
     nested = default_collate([(np.zeros(2), [1, "a"]), (np.ones(2), [2, "b"])])
     assert nested[0].shape == (2, 2) and nested[1][0].tolist() == [1, 2] and nested[1][1] == ["a", "b"]
     assert default_collate(["a", "b"]) == ["a", "b"]
+    converted = default_convert({"x": np.zeros(2, np.int32), "n": 3})
+    assert converted["x"].dtype == np.int32 and converted["n"] == 3
     with pytest.raises(TypeError, match="found object"):
         default_collate([object(), object()])
 

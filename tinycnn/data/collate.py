@@ -69,7 +69,7 @@ def default_collate(samples: Sequence[Any]) -> Any:
     Tensors and arrays ``(...)`` become one Tensor ``(N, ...)`` of their dtype; numbers a
     1-D Tensor (int64 for ints, float64 for floats, as PyTorch); strings stay a list.
     """
-    return _convert(collate_arrays(samples))
+    return default_convert(collate_arrays(samples))
 
 
 def _rebuild(batch: Any, fields: list) -> Any:
@@ -91,8 +91,9 @@ def map_fields(batch: Any, fn: Any) -> Any:
     return fn(batch)
 
 
-def _convert(batch: Any) -> Any:
-    """Numeric arrays in a collated batch -> Tensors of the same dtype (PyTorch's conversion)."""
+def default_convert(batch: Any) -> Any:
+    """NumPy arrays in ``batch`` (a sample or a batch, in tuples, lists or dicts) -> Tensors
+    of the same dtype, as ``torch.utils.data.default_convert``."""
     return map_fields(batch, lambda a: Tensor(a) if isinstance(a, np.ndarray)
                       and a.dtype.kind in "biufc" else a)
 

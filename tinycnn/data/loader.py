@@ -14,7 +14,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from . import _rng
-from .collate import collate_arrays, map_fields, to_tensors
+from .collate import collate_arrays, default_convert, map_fields, to_tensors
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .transforms.base import apply_batch
 
@@ -193,7 +193,7 @@ class DataLoader:
             if self.batch_sampler is None:  # batch_size=None: one sample, no batching
                 batch = self.dataset[int(indices)] if self.collate_fn is None \
                     else self.collate_fn(self.dataset[int(indices)])
-                return map_fields(batch, _default_convert)
+                return default_convert(batch)
             indices = np.asarray(indices, dtype=np.int64)
             if self.collate_fn is not None:
                 batch = self.collate_fn([self.dataset[int(i)] for i in indices])
@@ -226,13 +226,6 @@ class DataLoader:
 def _replace_first(batch: Any, first: Any) -> Any:
     fields = [first, *batch[1:]]
     return type(batch)(*fields) if hasattr(batch, "_fields") else type(batch)(fields)
-
-
-def _default_convert(field: Any) -> Any:
-    """A single sample's field as PyTorch's ``default_convert``: arrays become Tensors."""
-    if isinstance(field, np.ndarray) and field.dtype.kind in "biufc":
-        return Tensor(field)
-    return field
 
 
 def _pinned(field: Any) -> Any:
