@@ -16,6 +16,7 @@ from tinycnn.data import (
     BatchSampler,
     ConcatDataset,
     DataLoader,
+    IterableDataset,
     RandomSampler,
     SequentialSampler,
     SubsetRandomSampler,
@@ -226,3 +227,50 @@ def test_pin_memory_puts_batches_in_page_locked_memory():
         if expected is not None:
             attrs = cupy.cuda.runtime.pointerGetAttributes(x.numpy().ctypes.data)
             assert attrs.type == expected
+
+
+class Stream(IterableDataset):
+    def __init__(self, n):
+        self.n = n
+
+    def __iter__(self):
+        for i in range(self.n):
+            yield np.full(2, i, np.float32), i
+
+
+class SizedStream(Stream):
+    def __len__(self):
+        return self.n
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_iterable_dataset_like_torch(num_workers):
+    class TorchStream(tud.IterableDataset):
+        def __iter__(self):
+            yield from Stream(7)
+
+    for kwargs in (dict(batch_size=3), dict(batch_size=3, drop_last=True), dict(batch_size=None)):
+        ours = list(DataLoader(Stream(7), num_workers=num_workers, **kwargs))
+        theirs = list(tud.DataLoader(TorchStream(), **kwargs))
+        assert len(ours) == len(theirs)
+        for (x, y), (tx, ty) in zip(ours, theirs):
+            np.testing.assert_array_equal(x.numpy(), tx.numpy())
+            assert np.asarray(y).tolist() == np.asarray(ty).tolist()
+    assert len(DataLoader(SizedStream(7), batch_size=3)) == 3
+    assert len(DataLoader(SizedStream(7), batch_size=3, drop_last=True)) == 2
+    with pytest.raises(TypeError):
+        len(DataLoader(Stream(7), batch_size=3))
+    with pytest.raises(ValueError, match="expected unspecified shuffle option"):
+        DataLoader(Stream(3), shuffle=True)
+    with pytest.raises(TypeError, match="IterableDataset"):
+        Stream(3)[0]
+
+
+def test_fit_on_a_stream():
+    from tinycnn import nn, optim
+    from tinycnn.train import fit
+
+    model = nn.Linear(2, 8)
+    history = fit(model, DataLoader(Stream(8), batch_size=4), optim.SGD(model.parameters(), lr=0.1),
+                  2, progress=False)
+    assert len(history.records) == 2 and "a stream" in repr(DataLoader(Stream(8)))

@@ -13,7 +13,7 @@ See docs/data.md; docs/porting.md maps torch.utils.data and torchvision's names.
 from . import datasets, io, transforms, utils
 from .collate import default_collate, default_convert
 from .concat import ConcatDataset
-from .datasets import ArrayDataset, Dataset, TensorDataset
+from .datasets import ArrayDataset, Dataset, IterableDataset, TensorDataset
 from .io import ImageReadMode, read_image
 from .loader import DataLoader, WorkerInfo, get_worker_info
 from .sampler import (
@@ -36,7 +36,7 @@ from .utils import make_grid, save_image
 
 __all__ = [
     "ArrayDataset", "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "ImageReadMode",
-    "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
+    "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
     "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "datasets", "default_collate", "default_convert", "get_worker_info",
     "io", "make_grid", "per_class_subset", "random_split", "read_image", "save_image",
     "stratified_split", "stratified_subset", "tencrop_predict", "transforms", "utils",

@@ -15,6 +15,7 @@ from .. import backend
 from ..tensor import Tensor
 from . import _rng
 from .collate import collate_arrays, default_convert, map_fields, to_tensors
+from .datasets.arrays import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .transforms.base import apply_batch
 
@@ -124,25 +125,48 @@ class DataLoader:
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         self.shuffle = bool(shuffle)
-        if sampler is None:
+        self._stream = isinstance(dataset, IterableDataset)
+        if self._stream:  # samples come in the stream's order: nothing to sample
+            for name, value in (("shuffle", shuffle), ("sampler", sampler),
+                                ("batch_sampler", batch_sampler)):
+                if value:
+                    raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                     f"{name} option, but got {name}={value!r}")
+        elif sampler is None:
             sampler = (RandomSampler(dataset, generator=self._gen) if self.shuffle
                        else SequentialSampler(dataset))
-        if batch_size is not None and batch_sampler is None:
+        if batch_size is not None and batch_sampler is None and not self._stream:
             batch_sampler = BatchSampler(sampler, batch_size, self.drop_last)
         self.batch_size, self.sampler, self.batch_sampler = batch_size, sampler, batch_sampler
+        self._batched = batch_size is not None or batch_sampler is not None
         self._pool: ThreadPoolExecutor | None = None
 
     def __len__(self) -> int:
+        if self._stream:  # as PyTorch: from the stream's own length, when it has one
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        source = self.batch_sampler if self.batch_sampler is not None else self.sampler
-        jobs = list(source)  # the random order of the epoch is drawn before the batch seeds
+        if self._stream:
+            jobs: Iterable = self._chunks() if self._batched else iter(self.dataset)
+        else:  # the random order of the epoch is drawn before the batch seeds
+            jobs = list(self.batch_sampler if self.batch_sampler is not None else self.sampler)
         gen = self._gen if self._gen is not None else backend.rng("cpu")
         base_seed = int(gen.integers(2**63))  # the per-batch augmentation generators derive from it
         return self._iterate(jobs, base_seed)
 
-    def _iterate(self, jobs: list, base_seed: int) -> Iterator[Any]:
+    def _chunks(self) -> Iterator[list]:
+        """The samples of an `IterableDataset`, ``batch_size`` at a time, read lazily."""
+        stream = iter(self.dataset)
+        while chunk := list(itertools.islice(stream, self.batch_size)):
+            if len(chunk) < self.batch_size and self.drop_last:
+                return
+            yield chunk
+
+    def _iterate(self, jobs: Iterable, base_seed: int) -> Iterator[Any]:
         if self.num_workers == 0:
             for b, indices in enumerate(jobs):
                 yield self._build(indices, base_seed, b)
@@ -187,20 +211,21 @@ class DataLoader:
         return ThreadPoolExecutor(self.num_workers, thread_name_prefix="tinycnn-data",
                                   initializer=init)
 
-    def _build(self, indices: Any, base_seed: int, number: int) -> Any:
-        """Batch ``number``: read, collate, transform, convert to Tensors, move to the device."""
+    def _build(self, job: Any, base_seed: int, number: int) -> Any:
+        """Batch ``number``: read, collate, transform, convert to Tensors, move to the device.
+
+        ``job``: the indices of the batch (one index without batching); for an
+        `IterableDataset`, the samples themselves (one sample without batching).
+        """
         with _rng.use_generator(np.random.default_rng([base_seed, number])):
-            if self.batch_sampler is None:  # batch_size=None: one sample, no batching
-                batch = self.dataset[int(indices)] if self.collate_fn is None \
-                    else self.collate_fn(self.dataset[int(indices)])
-                return default_convert(batch)
-            indices = np.asarray(indices, dtype=np.int64)
-            if self.collate_fn is not None:
-                batch = self.collate_fn([self.dataset[int(i)] for i in indices])
-            elif hasattr(self.dataset, "get_batch"):
-                batch = self.dataset.get_batch(indices)
+            if not self._batched:  # batch_size=None: one sample, converted (or collate_fn)
+                sample = job if self._stream else self.dataset[int(job)]
+                return default_convert(sample) if self.collate_fn is None else self.collate_fn(sample)
+            if not self._stream and self.collate_fn is None and hasattr(self.dataset, "get_batch"):
+                batch = self.dataset.get_batch(np.asarray(job, dtype=np.int64))  # all at once
             else:
-                batch = collate_arrays([self.dataset[int(i)] for i in indices])
+                samples = job if self._stream else [self.dataset[int(i)] for i in job]
+                batch = (self.collate_fn or collate_arrays)(samples)
             if self.batch_transform is not None:
                 if isinstance(batch, (tuple, list)):
                     batch = _replace_first(batch, apply_batch(self.batch_transform, batch[0]))
@@ -219,7 +244,8 @@ class DataLoader:
             self._pool.shutdown(wait=False)
 
     def __repr__(self) -> str:
-        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size="
+        size = "a stream" if self._stream else f"{len(self.dataset)}"
+        return (f"DataLoader({type(self.dataset).__name__} of {size}, batch_size="
                 f"{self.batch_size}, shuffle={self.shuffle}, num_workers={self.num_workers})")
 
 

@@ -137,7 +137,10 @@ class Trainer:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative int, got {epochs!r}")
         self._active = self._all_callbacks()
-        self.steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
+        try:  # a stream (an IterableDataset's loader) may have no length
+            self.steps_per_epoch = len(train_loader)  # type: ignore[arg-type]
+        except TypeError:
+            self.steps_per_epoch = None
         self.final_epoch = self.epoch + epochs
         self.stop_training = False
         self._call("on_train_begin")

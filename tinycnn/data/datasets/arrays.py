@@ -9,7 +9,7 @@ fast. MNIST and CIFAR are ArrayDatasets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -44,6 +44,22 @@ class Dataset(Generic[T_co]):
         """The samples at ``indices`` as one collated batch. This default calls
         ``self[i]`` per sample; in-memory datasets gather the whole batch at once."""
         return collate_arrays([self[int(i)] for i in indices])
+
+
+class IterableDataset(Dataset[T_co]):
+    """A stream of samples (as ``torch.utils.data.IterableDataset``): ``__iter__`` yields
+    them. The DataLoader batches them in the order they come (no sampler, no shuffle)."""
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, "
+                        "it has no samples by index")
+
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__: its "
+                        "length is unknown until it is read")
 
 
 def _array(a: Any, name: str) -> np.ndarray:
