@@ -66,7 +66,7 @@ def main() -> None:
     try:
         train_set = datasets.MNIST(root, train=True, transform=transform, download=args.download)
         test_set = datasets.MNIST(root, train=False, transform=transform)
-    except FileNotFoundError as e:  # the dataset's hint, in command-line terms
+    except (FileNotFoundError, RuntimeError) as e:  # missing, or the download failed: say why
         raise SystemExit(str(e).replace("Pass download=True", "Add --download")) from None
     if args.quick:
         train_set, test_set = Subset(train_set, range(5000)), Subset(test_set, range(1000))

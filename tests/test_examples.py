@@ -112,7 +112,7 @@ def test_generated_data_only_when_asked(tmp_path, data_cache):
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "CIFAR-100 not found under --data-root" in missing.stderr
-    assert "--download" in missing.stderr and "--data-root generated" in missing.stderr
+    assert "tinycnn download" in missing.stderr and "--data-root generated" in missing.stderr
     run_script("report_000_dediosnet_cifar100.py", tmp_path, data_cache, "dediosnet2",
                "--data-root", "generated")
     md = (tmp_path / "dediosnet2" / "results.md").read_text()

@@ -128,6 +128,20 @@ def test_cli_finds_the_data_without_data_root(capsys, tmp_path, monkeypatch, fak
         assert "--download" in capsys.readouterr().out
 
 
+def test_download_command(capsys, tmp_path, monkeypatch, shared_data):
+    code, out, err = _run(capsys, "download", "mnist", "--data-root", str(shared_data))
+    assert code == 0 and "mnist in " in out and "train 60000, test 10000" in out, err
+    from tinycnn.data.datasets import utils  # noqa: PLC0415
+
+    def offline(urls, folder, name, md5):
+        raise RuntimeError(f"could not download {name}: no network")
+
+    monkeypatch.setattr(utils, "download", offline)
+    code, _, err = _run(capsys, "download", "cifar10", "--data-root", str(tmp_path))
+    assert code == 2 and err.strip() == ("tinycnn download: error: could not download "
+                                         "cifar-10-binary.tar.gz: no network")
+
+
 @pytest.mark.parametrize("script", ["examples/train_mnist_lenet.py", "examples/transfer_learning.py"])
 def test_examples_say_how_to_get_the_data(script, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), TINYCNN_DATA=str(tmp_path / "nothing"))

@@ -1,5 +1,6 @@
 """The ``tinycnn`` command line (also ``python -m tinycnn``).
 
+    tinycnn download cifar10          # into --data-root (or the folder below)
     tinycnn train --dataset cifar10 --epochs 2 --out runs/x   # a model that fits the data
     tinycnn evaluate runs/x/best.npz
     tinycnn summary resnet18          # input size from the model's preprocessing
@@ -113,6 +114,10 @@ def loaders(name: str, root: Path, batch_size: int, limit: int | None = None,
                                              download=download)
         except FileNotFoundError as e:  # the dataset's hint, in command-line terms
             raise CLIError(str(e).replace("Pass download=True", "Add --download")) from None
+        except RuntimeError as e:  # a download that failed says what to do instead
+            if not download:
+                raise
+            raise CLIError(str(e)) from None
         return Subset(ds, range(min(limit, len(ds)))) if limit else ds
 
     test_ds = read(train=False)
@@ -328,6 +333,24 @@ def _evaluate(args: argparse.Namespace) -> int:
         plot.confusion_matrix(result.targets, result.predictions, class_names=data.classes,
                               path=args.confusion)
         print(f"wrote {args.confusion}")
+    return 0
+
+
+# --- tinycnn download -----------------------------------------------------------------
+
+def _download_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dataset", choices=sorted(DATASETS), help="dataset name")
+    p.add_argument("--data-root", default=None,
+                   help="where to put it (default: $TINYCNN_DATA, else ../shared/data next to "
+                        "the checkout, else ./data)")
+
+
+@command("download", "download a dataset (training and test sets) into the data folder",
+         _download_args)
+def _download(args: argparse.Namespace) -> int:
+    root = _data_root(argparse.Namespace(data_root=args.data_root, download=True))
+    data = loaders(args.dataset, root, batch_size=1, download=True)
+    print(f"{args.dataset} in {root}: {data.sizes}")
     return 0
 
 

@@ -74,9 +74,9 @@ def default_data_root() -> str | None:
 
 def _no_data(message: str) -> SystemExit:
     """The error that ends a script when its data is missing, saying how to get it."""
-    return SystemExit(f"error: {message}. Get the data (tinycnn's datasets download MNIST and "
-                      "CIFAR: `tinycnn train --dataset cifar10 --download --data-root DIR`), "
-                      f"or pass --data-root {GENERATED} to run on generated look-alike data")
+    return SystemExit(f"error: {message}. Get the data (`tinycnn download mnist|cifar10|cifar100 "
+                      "--data-root DIR` fetches MNIST and CIFAR), or pass --data-root "
+                      f"{GENERATED} to run on generated look-alike data")
 
 
 # =========================================================================== results
