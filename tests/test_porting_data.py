@@ -274,3 +274,15 @@ def test_fit_on_a_stream():
     history = fit(model, DataLoader(Stream(8), batch_size=4), optim.SGD(model.parameters(), lr=0.1),
                   2, progress=False)
     assert len(history.records) == 2 and "a stream" in repr(DataLoader(Stream(8)))
+
+
+def test_generator_wrappers_are_unwrapped():
+    from tinycnn.data._rng import numpy_generator
+
+    class Private:  # a generator wrapper keeping its NumPy Generator under any name
+        def __init__(self):
+            self._state = np.random.default_rng(5)
+
+    g = Private()
+    assert numpy_generator(g) is g._state and numpy_generator(_HoldsNumpy(1)).integers(10) == \
+        np.random.default_rng(1).integers(10)

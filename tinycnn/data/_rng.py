@@ -61,10 +61,9 @@ def numpy_generator(gen: Any = None) -> np.random.Generator:
         return generator()
     if isinstance(gen, np.random.Generator):
         return gen
-    for name in ("numpy_generator", "generator", "gen", "rng"):
-        for attr in (name, "_" + name):
-            inner = getattr(gen, attr, None)
-            if isinstance(inner, np.random.Generator):
-                return inner
+    named = (getattr(gen, a, None) for a in ("numpy_generator", "generator", "gen", "rng"))
+    for inner in (*named, *getattr(gen, "__dict__", {}).values()):
+        if isinstance(inner, np.random.Generator):
+            return inner
     raise TypeError("generator must be a tinycnn.Generator, a numpy.random.Generator or None, "
                     f"got {type(gen).__name__}")
