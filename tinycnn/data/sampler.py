@@ -112,7 +112,7 @@ class WeightedRandomSampler(Sampler):
                  generator: Any = None) -> None:
         if not isinstance(replacement, bool):
             raise TypeError(f"replacement should be a boolean value, got {replacement!r}")
-        w = np.asarray(getattr(weights, "data", weights), dtype=np.float64)
+        w = np.asarray(weights, dtype=np.float64)  # a list, an array or a Tensor (its __array__)
         if w.ndim != 1 or not len(w) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise ValueError("weights should be a 1-D sequence of finite non-negative numbers, not all "
                              f"zero; got shape {w.shape}")
