@@ -72,6 +72,8 @@ def test_weighted_random_sampler_frequencies_and_errors():
     draws = np.array(list(WeightedRandomSampler(w, 4000, generator=_gen(0))))
     freq = np.bincount(draws, minlength=3) / 4000
     np.testing.assert_allclose(freq, [0, 0.25, 0.75], atol=0.03)
+    as_tensor = list(WeightedRandomSampler(tinycnn.tensor(w), 4000, generator=_gen(0)))
+    assert as_tensor == draws.tolist()  # Tensor weights, as in PyTorch
     no_repl = list(WeightedRandomSampler(w, 2, replacement=False, generator=_gen(0)))
     assert sorted(no_repl) == [1, 2]
     with pytest.raises(ValueError, match="only 2 weights are non-zero"):
