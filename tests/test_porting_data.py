@@ -19,6 +19,7 @@ from tinycnn.data import (
     IterableDataset,
     RandomSampler,
     SequentialSampler,
+    Subset,
     SubsetRandomSampler,
     WeightedRandomSampler,
     default_collate,
@@ -288,3 +289,25 @@ def test_generator_wrappers_are_unwrapped():
     g = Private()
     assert numpy_generator(g) is g._state and numpy_generator(_HoldsNumpy(1)).integers(10) == \
         np.random.default_rng(1).integers(10)
+
+
+def test_concat_dataset_batches_each_part_at_once():
+    from tinycnn.data import transforms as T
+
+    rng = np.random.default_rng(0)
+    x1, x2 = (rng.integers(0, 256, (n, 6, 6, 3), dtype=np.uint8) for n in (5, 7))
+    y1, y2 = np.arange(5), np.arange(7) + 5
+    norm = T.Compose([T.ToTensor(), T.Normalize((0.5,) * 3, (0.25,) * 3)])
+    both = ConcatDataset([ArrayDataset(x1, y1, norm), ArrayDataset(x2, y2, norm)])
+    whole = ArrayDataset(np.concatenate([x1, x2]), np.concatenate([y1, y2]), norm)
+    order = [11, 0, 6, 3, 5, 4, 10, 1, 2, 7, 9, 8]
+    for (xa, ya), (xb, yb) in zip(DataLoader(both, batch_size=5, sampler=order),
+                                  DataLoader(whole, batch_size=5, sampler=order)):
+        np.testing.assert_allclose(xa.numpy(), xb.numpy(), rtol=1e-6)
+        assert ya.tolist() == yb.tolist()
+    words = ConcatDataset([DictSet(), Subset(DictSet(), [5, 4])])
+    batch = next(iter(DataLoader(words, batch_size=4, sampler=[6, 0, 7, 1])))
+    assert batch["name"] == ["s5", "s0", "s4", "s1"] and batch["x"][:, 0, 0].tolist() == [5, 0, 4, 1]
+    mixed = ConcatDataset([ArrayDataset(x1, y1, norm), ArrayDataset(x2, y2)])
+    with pytest.raises(TypeError, match="different kinds"):
+        mixed.get_batch(np.array([0, 6]))

@@ -72,12 +72,12 @@ def default_collate(samples: Sequence[Any]) -> Any:
     return default_convert(collate_arrays(samples))
 
 
-def _rebuild(batch: Any, fields: list) -> Any:
+def rebuild(batch: Any, fields: list) -> Any:
     """A tuple, list or namedtuple like ``batch`` holding ``fields``."""
     return type(batch)(*fields) if hasattr(batch, "_fields") else type(batch)(fields)
 
 
-def _is_fields(batch: Any) -> bool:
+def is_fields(batch: Any) -> bool:
     """A tuple or list of batched fields (not a list of strings)."""
     return isinstance(batch, (tuple, list)) and not (batch and isinstance(batch[0], (str, bytes)))
 
@@ -86,8 +86,8 @@ def map_fields(batch: Any, fn: Any) -> Any:
     """``batch`` with ``fn`` applied to each of its leaves (arrays, Tensors, string lists)."""
     if isinstance(batch, dict):
         return {k: map_fields(v, fn) for k, v in batch.items()}
-    if _is_fields(batch):
-        return _rebuild(batch, [map_fields(v, fn) for v in batch])
+    if is_fields(batch):
+        return rebuild(batch, [map_fields(v, fn) for v in batch])
     return fn(batch)
 
 
@@ -110,8 +110,8 @@ def to_tensors(batch: Any) -> Any:
 
     if isinstance(batch, dict):
         return map_fields(batch, convert(False))
-    if _is_fields(batch) and batch:
-        return _rebuild(batch, [map_fields(batch[0], convert(True))]
+    if is_fields(batch) and batch:
+        return rebuild(batch, [map_fields(batch[0], convert(True))]
                         + [map_fields(v, convert(False)) for v in batch[1:]])
     return as_tensor(batch, is_input=True)
 

@@ -14,7 +14,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from . import _rng
-from .collate import collate_arrays, default_convert, map_fields, to_tensors
+from .collate import collate_arrays, default_convert, map_fields, rebuild, to_tensors
 from .datasets.arrays import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 from .transforms.base import apply_batch
@@ -228,7 +228,7 @@ class DataLoader:
                 batch = (self.collate_fn or collate_arrays)(samples)
             if self.batch_transform is not None:
                 if isinstance(batch, (tuple, list)):
-                    batch = _replace_first(batch, apply_batch(self.batch_transform, batch[0]))
+                    batch = rebuild(batch, [apply_batch(self.batch_transform, batch[0]), *batch[1:]])
                 else:
                     batch = apply_batch(self.batch_transform, batch)
         batch = to_tensors(batch)
@@ -247,11 +247,6 @@ class DataLoader:
         size = "a stream" if self._stream else f"{len(self.dataset)}"
         return (f"DataLoader({type(self.dataset).__name__} of {size}, batch_size="
                 f"{self.batch_size}, shuffle={self.shuffle}, num_workers={self.num_workers})")
-
-
-def _replace_first(batch: Any, first: Any) -> Any:
-    fields = [first, *batch[1:]]
-    return type(batch)(*fields) if hasattr(batch, "_fields") else type(batch)(fields)
 
 
 def _pinned(field: Any) -> Any:
