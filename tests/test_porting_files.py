@@ -91,3 +91,33 @@ def test_save_image_round_trip(tmp_path):
     back = read_image(tmp_path / "grid.png").numpy()
     assert back.shape == (3, 12, 12)
     np.testing.assert_array_equal(back[:, :6, 6:], np.clip(x[1] * 255 + 0.5, 0, 255).astype(np.uint8))
+
+
+def test_decode_read_file_and_writers(tmp_path):
+    from tinycnn.data.io import decode_image, read_file, write_jpeg, write_png
+
+    pixels = np.random.default_rng(2).integers(0, 256, (3, 5, 7), dtype=np.uint8)
+    write_png(tinycnn.tensor(pixels), tmp_path / "a.png")
+    np.testing.assert_array_equal(read_image(tmp_path / "a.png").numpy(), pixels)
+    raw = read_file(tmp_path / "a.png")
+    assert raw.dtype == np.uint8 and raw.ndim == 1 and bytes(raw.numpy()[:4]) == b"\x89PNG"
+    np.testing.assert_array_equal(decode_image(raw).numpy(), pixels)
+    np.testing.assert_array_equal(decode_image(str(tmp_path / "a.png"), "GRAY").shape, (1, 5, 7))
+    write_jpeg(tinycnn.tensor(pixels[:1]), tmp_path / "g.jpg", quality=95)
+    assert read_image(tmp_path / "g.jpg").shape == (1, 5, 7)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "g.jpg"]  # no temporary left
+    with pytest.raises(ValueError, match=r"uint8 image \(C, H, W\)"):
+        write_png(tinycnn.zeros(3, 4, 4), tmp_path / "f.png")
+    with pytest.raises(ValueError, match="1-D uint8 bytes"):
+        decode_image(tinycnn.zeros(4))
+    with pytest.raises(UnreadableImageError, match="decode_image"):
+        decode_image(tinycnn.tensor(np.zeros(8, np.uint8)))
+
+
+def test_exif_orientation(tmp_path):
+    image = Image.fromarray(np.zeros((2, 4, 3), np.uint8))  # 2 rows, 4 columns
+    exif = image.getexif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to show upright"
+    image.save(tmp_path / "r.jpg", exif=exif)
+    assert read_image(tmp_path / "r.jpg").shape == (3, 2, 4)
+    assert read_image(tmp_path / "r.jpg", apply_exif_orientation=True).shape == (3, 4, 2)

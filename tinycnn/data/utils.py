@@ -16,6 +16,7 @@ from PIL import Image
 
 from .. import backend
 from ..tensor import Tensor
+from .io import save_pil
 
 
 def _as_batch(tensor: Any) -> Any:
@@ -88,5 +89,5 @@ def save_image(tensor: Any, fp: str | os.PathLike, format: str | None = None,
     ``format``); several images are tiled by `make_grid` (``kwargs`` are its arguments)."""
     grid = make_grid(tensor, **kwargs).data
     pixels = np.clip(backend.as_numpy(grid) * 255 + 0.5, 0, 255).astype(np.uint8)
-    Image.fromarray(pixels.transpose(1, 2, 0)).save(fp, format=format)
+    save_pil(Image.fromarray(pixels.transpose(1, 2, 0)), fp, format)
 
