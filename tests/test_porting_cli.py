@@ -244,3 +244,11 @@ def test_benchmark_entry_points(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch were not installed
     with pytest.raises(SystemExit, match="PyTorch is not installed.*pip install"):
         run.main(["--quick"])
+
+
+def test_get_model_builder_as_torchvision():
+    from tinycnn import models
+
+    assert models.get_model_builder("resnet18") is models.resnet18
+    with pytest.raises(ValueError, match="unknown model 'resnet19'"):
+        models.get_model_builder("resnet19")

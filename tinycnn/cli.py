@@ -382,7 +382,7 @@ def describe(name: str) -> str:
     """A zoo model's one-line description: the first sentence of its builder's docstring."""
     from . import models  # noqa: PLC0415
 
-    doc = (models.get_model.__globals__["_REGISTRY"][name].__doc__ or "").strip()
+    doc = (models.get_model_builder(name).__doc__ or "").strip()
     line = re.split(r"\.\s", doc.split("\n\n")[0].replace("\n", " "))[0]
     line = re.sub(r"\s*\(see `\w+`\)|;\s*``weights``.*|``|`", "", line)
     return " ".join(line.split()).rstrip(".")
