@@ -20,6 +20,7 @@ tinycnn training run per net gives the time share of each kind of op.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import statistics
@@ -28,13 +29,20 @@ import sys
 import time
 from pathlib import Path
 
-from tinycnn.kernels.cpu.machine import cpu_name
-
-from . import measure
-from .nets import NETS
-from .worker import CATEGORIES
-
 ROOT = Path(__file__).resolve().parents[1]
+if not __package__:  # run as `python benchmarks/run.py`: import it as the package it is part of
+    sys.path.insert(0, str(ROOT))
+    __package__ = "benchmarks"  # noqa: A001
+
+from tinycnn.kernels.cpu.machine import cpu_name  # noqa: E402
+
+from . import measure  # noqa: E402
+from .nets import NETS  # noqa: E402
+from .worker import CATEGORIES  # noqa: E402
+
+TORCH_MISSING = ("PyTorch is not installed: the benchmark measures tinycnn against it. Install "
+                 "the test extra (pip install -e '.[test]'), or torch alone "
+                 "(pip install torch --index-url https://download.pytorch.org/whl/cpu).")
 
 
 def call_worker(args: list[str], max_other: float, retries: int, wait: float) -> dict:
@@ -46,8 +54,12 @@ def call_worker(args: list[str], max_other: float, retries: int, wait: float) ->
             waited += 2.3
         load = measure.load_average()
         with measure.OtherLoad() as other:
-            out = subprocess.run([sys.executable, "-m", "benchmarks.worker", *args],
-                                 check=True, capture_output=True, text=True, cwd=ROOT).stdout
+            done = subprocess.run([sys.executable, "-m", "benchmarks.worker", *args],
+                                  check=False, capture_output=True, text=True, cwd=ROOT)
+        if done.returncode != 0:
+            raise SystemExit(f"benchmark worker `{' '.join(args)}` failed (exit status "
+                             f"{done.returncode}):\n{done.stderr.strip()[-2000:]}")
+        out = done.stdout
         result = json.loads(out.strip().splitlines()[-1])
         result.update(load=load, other=other.cores, attempts=attempt + 1)
         if other.cores <= max_other:
@@ -141,6 +153,8 @@ def main(argv: list[str] | None = None) -> None:
                          "--threads 1 compares the single-core code on a loaded machine")
     ap.add_argument("--json", type=Path, help="also write all results to this file")
     a = ap.parse_args(argv)
+    if importlib.util.find_spec("torch") is None:
+        raise SystemExit(TORCH_MISSING)
     if a.threads:  # read by OpenBLAS, numba and OpenMP when the workers start
         n = str(a.threads)
         os.environ.update(OPENBLAS_NUM_THREADS=n, NUMBA_NUM_THREADS=n, OMP_NUM_THREADS=n,

@@ -5,8 +5,9 @@ confused pairs, and t-SNE maps of an intermediate layer and of the output.
     python examples/train_mnist_lenet.py                      # 2 epochs, about 98.8% test accuracy
     python examples/train_mnist_lenet.py --quick --epochs 1   # a smoke run on 5,000 images
 
-The data is read from ../shared/data (the four official MNIST .gz files); figures and the
-best checkpoint go to --out.
+The data (the four official MNIST .gz files) is read from --data-root, else $TINYCNN_DATA,
+else ../shared/data next to the checkout; --download fetches it. Figures and the best
+checkpoint go to --out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import tinycnn
 from tinycnn import optim, plot
 from tinycnn.data import DataLoader, Subset, datasets
 from tinycnn.data import transforms as T
+from tinycnn.data.root import DataRootError, resolve_data_root
 from tinycnn.models import lenet5
 from tinycnn.train import (
     CSVLogger,
@@ -30,14 +32,14 @@ from tinycnn.train import (
     most_confused_pairs,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
-
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-root", type=Path, default=DEFAULT_DATA,
-                   help=f"folder with mnist/ (default: {DEFAULT_DATA})")
+    p.add_argument("--data-root", default=None,
+                   help="folder with mnist/ (default: $TINYCNN_DATA, else ../shared/data next "
+                        "to the checkout)")
+    p.add_argument("--download", action="store_true",
+                   help="download MNIST when it is missing (into --data-root, else ./data)")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=3e-3, help="Adam's initial learning rate")
@@ -52,15 +54,20 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    if not args.data_root.is_dir():
-        raise SystemExit(f"no data folder {args.data_root}: pass --data-root")
+    try:
+        root = resolve_data_root(args.data_root, download=args.download)
+    except DataRootError as e:
+        raise SystemExit(str(e)) from None
     tinycnn.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
 
     # 1. data: uint8 images -> float tensors in [0, 1] -> normalised with MNIST's statistics
     transform = T.Compose([T.ToTensor(), T.Normalize((0.1307,), (0.3081,))])
-    train_set = datasets.MNIST(args.data_root, train=True, transform=transform)
-    test_set = datasets.MNIST(args.data_root, train=False, transform=transform)
+    try:
+        train_set = datasets.MNIST(root, train=True, transform=transform, download=args.download)
+        test_set = datasets.MNIST(root, train=False, transform=transform)
+    except (FileNotFoundError, RuntimeError) as e:  # missing, or the download failed: say why
+        raise SystemExit(str(e).replace("Pass download=True", "Add --download")) from None
     if args.quick:
         train_set, test_set = Subset(train_set, range(5000)), Subset(test_set, range(1000))
     train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)

@@ -14,7 +14,8 @@ The pretrained network is one tinycnn trained itself, so the whole path runs off
    d. full fine-tuning, the backbone with a 10x smaller learning rate (param_groups);
 5. the cost of a training step with only the head trainable vs the whole network.
 
-Run:  python examples/transfer_learning.py --data-root ../shared/data [--quick]
+Run:  python examples/transfer_learning.py [--data-root DIR] [--quick]
+(data: --data-root, else $TINYCNN_DATA, else ../shared/data next to the checkout)
 (``--quick``: a smoke run of seconds on tiny subsets; its accuracies mean nothing.)
 """
 
@@ -32,6 +33,7 @@ import tinycnn
 from tinycnn import models as M
 from tinycnn import nn, optim
 from tinycnn.data import ArrayDataset, DataLoader, datasets
+from tinycnn.data.root import DataRootError, resolve_data_root
 from tinycnn.train import evaluate, extract_features, fit
 
 TARGET_CLASSES = ["apple", "bicycle", "mushroom", "rocket", "whale"]
@@ -159,7 +161,8 @@ def timing(batch: int, steps: int) -> None:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data-root", default=os.environ.get("TINYCNN_DATA", "../shared/data"))
+    p.add_argument("--data-root", default=None, help="folder with cifar-10/ and cifar-100/ "
+                   "(default: $TINYCNN_DATA, else ../shared/data next to the checkout)")
     p.add_argument("--out", default="runs/transfer", help="where the exported weights go")
     p.add_argument("--quick", action="store_true", help="smoke run: tiny subsets, seconds")
     p.add_argument("--source-size", type=int, default=10_000, help="CIFAR-10 images (10000)")
@@ -167,7 +170,11 @@ def main() -> None:
     p.add_argument("--target-epochs", type=int, default=15)
     args = p.parse_args()
     tinycnn.manual_seed(0)
-    root, out = Path(args.data_root), Path(args.out)
+    try:
+        root = resolve_data_root(args.data_root, download_option=None)
+    except DataRootError as e:
+        raise SystemExit(str(e)) from None
+    out = Path(args.out)
     if args.quick:
         args.source_size, args.source_epochs, args.target_epochs = 128, 1, 1
     model = pretrain(root, args.source_size, args.source_epochs, args.quick)

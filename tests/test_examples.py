@@ -2,9 +2,9 @@
 to end, and their shared plumbing in examples/reports/harness.py.
 
 Each script runs as a subprocess, as a user runs it, on a few hundred real images when
-../shared/data exists and on generated look-alike data otherwise. The quick runs check
-that every section trains, writes its figures and its results table; the numbers in
-them mean nothing (and the tables say so).
+../shared/data exists and on generated look-alike data (``--data-root generated``)
+otherwise. The quick runs check that every section trains, writes its figures and its
+results table; the numbers in them mean nothing (and the tables say so).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 
 from tinycnn.train import History
 
@@ -75,8 +76,9 @@ def run_script(script: str, out: Path, cache: Path, *args: str) -> subprocess.Co
     env = dict(os.environ, TINYCNN_DATA_CACHE=str(cache), MPLBACKEND="Agg", PYTHONPATH=str(ROOT),
                # one thread per process: OpenMP pools busy-wait on 2 shared cores
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    data = [] if SHARED_DATA.is_dir() or "--data-root" in args else ["--data-root", "generated"]
     cmd = [sys.executable, str(EXAMPLES / script), "--quick", "--no-progress", "--out", str(out),
-           *args]
+           *data, *args]
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     return result
@@ -102,10 +104,18 @@ def test_quick_run_writes_every_table_and_figure(script, tmp_path, data_cache):
     assert (tmp_path / "run.json").is_file()
 
 
-def test_generated_data_when_the_data_root_is_empty(tmp_path, data_cache):
-    """Without ../shared/data the scripts still run, on generated data, and say so."""
+def test_generated_data_only_when_asked(tmp_path, data_cache):
+    """Missing data is an error saying how to get it; --data-root generated runs on
+    generated look-alike data, and the tables say so."""
+    script = str(EXAMPLES / "report_000_dediosnet_cifar100.py")
+    missing = subprocess.run([sys.executable, script, "dediosnet2", "--quick", "--out",
+                              str(tmp_path), "--data-root", str(tmp_path / "no-data-here")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr
+    assert "CIFAR-100 not found under --data-root" in missing.stderr
+    assert "tinycnn download" in missing.stderr and "--data-root generated" in missing.stderr
     run_script("report_000_dediosnet_cifar100.py", tmp_path, data_cache, "dediosnet2",
-               "--data-root", str(tmp_path / "no-data-here"))
+               "--data-root", "generated")
     md = (tmp_path / "dediosnet2" / "results.md").read_text()
     assert "generated look-alike data" in md
 

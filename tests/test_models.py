@@ -55,7 +55,7 @@ def test_parameter_counts_as_reported(name, kwargs, trainable, total):
 
 
 def test_summary_reproduces_report_001_first_table():
-    s = tinycnn.summary(M.cifar_cnn_49k(), (3, 32, 32), verbose=False)
+    s = tinycnn.summary(M.cifar_cnn_49k(), (3, 32, 32), verbose=False, style="keras")
     assert (s.total_params, s.trainable_params, s.non_trainable_params) == (49_268, 49_268, 0)
     rows = [(r.type, r.output_shape, r.params) for r in s.rows if r.type != "ReLU"]
     assert rows == [  # the report's table, in NCHW
@@ -69,7 +69,7 @@ def test_summary_reproduces_report_001_first_table():
 
 
 def test_summary_reproduces_report_001_densenet_table():
-    s = tinycnn.summary(M.densenet_tiny(), (3, 32, 32), verbose=False)
+    s = tinycnn.summary(M.densenet_tiny(), (3, 32, 32), verbose=False, style="keras")
     assert (s.total_params, s.trainable_params, s.non_trainable_params) == (45_634, 44_410, 1_224)
     convs = [(r.output_shape[1:], r.params) for r in s.rows if r.type == "Conv2d"]
     bns = [(r.output_shape[1:], r.params) for r in s.rows if r.type == "BatchNorm2d"]

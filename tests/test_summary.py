@@ -49,7 +49,7 @@ def report_densenet() -> nn.Sequential:
 
 
 def test_report_cnn_table_matches_keras(capsys):
-    s = tinycnn.summary(report_cnn(), (3, 32, 32))
+    s = tinycnn.summary(report_cnn(), (3, 32, 32), style="keras")
     printed = capsys.readouterr().out
     assert s.total_params == s.trainable_params == 49_268 and s.non_trainable_params == 0
     assert "Total params: 49,268" in printed and "Non-trainable params: 0" in printed
@@ -63,7 +63,7 @@ def test_report_cnn_table_matches_keras(capsys):
 
 
 def test_report_densenet_counts_batchnorm_like_keras():
-    s = tinycnn.summary(report_densenet(), (3, 32, 32), verbose=False)
+    s = tinycnn.summary(report_densenet(), (3, 32, 32), verbose=False, style="keras")
     assert (s.total_params, s.trainable_params, s.non_trainable_params) == (45_634, 44_410, 1_224)
     bn = [r for r in s.rows if r.type == "BatchNorm2d"]
     assert [r.params for r in bn[:3]] == [96, 192, 144]  # BatchNorm(24) = 96, as in Keras
@@ -77,11 +77,11 @@ def test_frozen_layers_are_non_trainable_and_summary_has_no_side_effects():
     nn.unfreeze(model[-1])
     bn_model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Flatten(),
                              nn.Linear(4 * 26 * 26, 2))
-    s = tinycnn.summary(model, (3, 32, 32), verbose=False)
+    s = tinycnn.summary(model, (3, 32, 32), verbose=False, style="keras")
     assert s.trainable_params == 330 and s.non_trainable_params == 49_268 - 330
     bn_model.train()
     before = bn_model[1].running_mean.numpy().copy()
-    s = tinycnn.summary(bn_model, [(1, 28, 28)], verbose=False)
+    s = tinycnn.summary(bn_model, [(1, 28, 28)], verbose=False, style="keras")
     assert all(m.training for m in bn_model.modules())
     np.testing.assert_array_equal(bn_model[1].running_mean.numpy(), before)
     assert int(bn_model[1].num_batches_tracked) == 0

@@ -1,9 +1,14 @@
 """The ``tinycnn`` command line (also ``python -m tinycnn``).
 
-    tinycnn train --model lenet5 --dataset mnist --data-root DIR --epochs 2 --out runs/x
-    tinycnn evaluate runs/x/best.npz --data-root DIR
-    tinycnn summary lenet5 --input 1,28,28
-    tinycnn models
+    tinycnn download cifar10          # into --data-root (or the folder below)
+    tinycnn train --dataset cifar10 --epochs 2 --out runs/x   # a model that fits the data
+    tinycnn evaluate runs/x/best.npz
+    tinycnn summary resnet18          # input size from the model's preprocessing
+    tinycnn models                    # names with one-line descriptions
+    tinycnn bench --quick             # the benchmarks (in a source checkout)
+
+Data: ``--data-root DIR``, else ``$TINYCNN_DATA``, else ``../shared/data`` next to the
+checkout (`tinycnn.data.root`); ``--download`` fetches a missing dataset.
 
 Sub-commands live in a registry: a new one is a function that adds its arguments and a
 function that runs it, registered with `command`::
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -70,6 +76,12 @@ DATASETS: dict[str, tuple[str, tuple[float, ...], tuple[float, ...]]] = {
     "cifar10": ("CIFAR10", (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
     "cifar100": ("CIFAR100", (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
 }
+# the model `tinycnn train` picks for a dataset; each dataset's image shape and classes
+DEFAULT_MODEL = {"mnist": "lenet5", "fashion-mnist": "lenet5", "cifar10": "cifar_cnn_49k",
+                 "cifar100": "dediosnet2"}
+INPUT_SHAPE = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32),
+               "cifar100": (3, 32, 32)}
+NUM_CLASSES = {"mnist": 10, "fashion-mnist": 10, "cifar10": 10, "cifar100": 100}
 
 
 @dataclass
@@ -82,28 +94,37 @@ class Data:
 
 
 def loaders(name: str, root: Path, batch_size: int, limit: int | None = None,
-            val_split: float = 0.0, train: bool = True) -> Data:
+            val_split: float = 0.0, train: bool = True, download: bool = False) -> Data:
     """DataLoaders for a dataset of `DATASETS`, normalised with its training statistics.
 
     ``val_split`` > 0 holds out that fraction of the training set (stratified) for
     validation; otherwise validation uses the test set. ``limit`` keeps the first N
-    samples of each split. ``train=False`` loads only the test set.
+    samples of each split. ``train=False`` loads only the test set. ``download`` fetches
+    a dataset missing from ``root``.
     """
     from .data import DataLoader, Subset, datasets, stratified_split  # noqa: PLC0415
     from .data import transforms as T  # noqa: PLC0415
 
     cls_name, mean, std = DATASETS[name]
-    cls = getattr(datasets, cls_name)
     transform = T.Compose([T.ToTensor(), T.Normalize(mean, std)])
 
-    def cut(ds: Any) -> Any:
+    def read(train: bool) -> Any:
+        try:
+            ds = getattr(datasets, cls_name)(root, train=train, transform=transform,
+                                             download=download)
+        except FileNotFoundError as e:  # the dataset's hint, in command-line terms
+            raise CLIError(str(e).replace("Pass download=True", "Add --download")) from None
+        except RuntimeError as e:  # a download that failed says what to do instead
+            if not download:
+                raise
+            raise CLIError(str(e)) from None
         return Subset(ds, range(min(limit, len(ds)))) if limit else ds
 
-    test_ds = cut(cls(root, train=False, transform=transform))
+    test_ds = read(train=False)
     test = DataLoader(test_ds, batch_size=max(batch_size, 256))
     train_ds = val_ds = None
     if train:
-        train_ds = cut(cls(root, train=True, transform=transform))
+        train_ds = read(train=True)
         if val_split > 0:
             train_ds, val_ds = stratified_split(train_ds, [1 - val_split, val_split], seed=0)
     train_loader = (DataLoader(train_ds, batch_size=batch_size, shuffle=True)
@@ -143,9 +164,12 @@ def _add_data_args(p: argparse.ArgumentParser, dataset_default: str | None = "mn
     p.add_argument("--dataset", choices=sorted(DATASETS), default=dataset_default,
                    help="dataset name" + (f" (default: {dataset_default})" if dataset_default
                                           else " (default: the one in the checkpoint)"))
-    p.add_argument("--data-root", default=os.environ.get("TINYCNN_DATA"),
+    p.add_argument("--data-root", default=None,
                    help="folder holding the dataset folders (mnist/, cifar-10/ ...); "
-                        "default: $TINYCNN_DATA")
+                        "default: $TINYCNN_DATA, else ../shared/data next to the checkout")
+    p.add_argument("--download", action="store_true",
+                   help="download the dataset when it is missing (into --data-root, "
+                        "else ./data)")
     p.add_argument("--batch-size", type=_positive(int), default=64, help="default: 64")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default: cpu)")
     p.add_argument("--limit", type=_positive(int), default=None,
@@ -153,19 +177,20 @@ def _add_data_args(p: argparse.ArgumentParser, dataset_default: str | None = "mn
 
 
 def _data_root(args: argparse.Namespace) -> Path:
-    if args.data_root is None:
-        raise CLIError("no data folder: pass --data-root DIR or set TINYCNN_DATA")
-    root = Path(args.data_root)
-    if not root.is_dir():
-        raise CLIError(f"--data-root {str(root)!r} is not a folder")
-    return root
+    from .data.root import DataRootError, resolve_data_root  # noqa: PLC0415
+
+    try:
+        return resolve_data_root(args.data_root, download=args.download)
+    except DataRootError as e:
+        raise CLIError(str(e)) from None
 
 
 # --- tinycnn train --------------------------------------------------------------------
 
 def _train_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default="lenet5", help="a name from `tinycnn models` "
-                                                     "(default: lenet5)")
+    p.add_argument("--model", default=None,
+                   help="a name from `tinycnn models` (default: one made for the dataset: "
+                        + ", ".join(f"{m} for {d}" for d, m in DEFAULT_MODEL.items()) + ")")
     _add_data_args(p)
     p.add_argument("--epochs", type=_positive(int), default=2, help="default: 2")
     p.add_argument("--optimizer", choices=["sgd", "adam"], default="adam", help="default: adam")
@@ -193,8 +218,11 @@ def _train(args: argparse.Namespace) -> int:
     if not 0.0 <= args.val_split < 1.0:
         raise CLIError(f"--val-split must be in [0, 1), got {args.val_split}")
     tinycnn.manual_seed(args.seed)
-    data = loaders(args.dataset, _data_root(args), args.batch_size, args.limit, args.val_split)
-    model = _build_model(args.model, num_classes=len(data.classes))
+    args.model = args.model or DEFAULT_MODEL[args.dataset]
+    model = _build_model(args.model, num_classes=NUM_CLASSES[args.dataset])
+    _check_fits(model, args.model, args.dataset)
+    data = loaders(args.dataset, _data_root(args), args.batch_size, args.limit, args.val_split,
+                   download=args.download)
     model.to(args.device)
     if args.optimizer == "adam":
         opt = optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -237,6 +265,26 @@ def _print_epoch(trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
           f"{logs['time']:.1f} s", flush=True)
 
 
+def input_shape(model: Any) -> tuple[int, int, int]:
+    """The input ``(C, H, W)`` a zoo model is made for, from its preprocessing: the crop
+    size of ImageNet models (3x224x224); 28x28 for MNIST nets, 32x32 for CIFAR nets."""
+    from .models import MNIST  # noqa: PLC0415
+
+    pre = model.preprocessing
+    size = pre.crop or (28 if pre == MNIST else 32)
+    return (len(pre.mean), size, size)
+
+
+def _check_fits(model: Any, name: str, dataset: str) -> None:
+    """A model made for images with another number of channels than the dataset's raises a
+    `CLIError` naming one that fits."""
+    want, have = input_shape(model), INPUT_SHAPE[dataset]
+    if want[0] != have[0]:
+        raise CLIError(f"{name} takes {'x'.join(map(str, want))} images, {dataset} has "
+                       f"{'x'.join(map(str, have))}: pick a model made for it, e.g. --model "
+                       f"{DEFAULT_MODEL[dataset]} (see `tinycnn models`)")
+
+
 def _build_model(name: str, **kwargs: Any) -> Any:
     from . import models  # noqa: PLC0415
 
@@ -270,7 +318,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         raise CLIError("pass --dataset: the checkpoint does not name one")
     if dataset not in DATASETS:
         raise CLIError(f"unknown dataset {dataset!r}; available: {', '.join(DATASETS)}")
-    data = loaders(dataset, _data_root(args), args.batch_size, args.limit, train=False)
+    data = loaders(dataset, _data_root(args), args.batch_size, args.limit, train=False,
+                   download=args.download)
     model = _build_model(state["model_name"], num_classes=int(state["num_classes"]))
     model.load_state_dict(state["model"])
     model.to(args.device)
@@ -287,14 +336,36 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- tinycnn download -----------------------------------------------------------------
+
+def _download_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dataset", choices=sorted(DATASETS), help="dataset name")
+    p.add_argument("--data-root", default=None,
+                   help="where to put it (default: $TINYCNN_DATA, else ../shared/data next to "
+                        "the checkout, else ./data)")
+
+
+@command("download", "download a dataset (training and test sets) into the data folder",
+         _download_args)
+def _download(args: argparse.Namespace) -> int:
+    root = _data_root(argparse.Namespace(data_root=args.data_root, download=True))
+    data = loaders(args.dataset, root, batch_size=1, download=True)
+    print(f"{args.dataset} in {root}: {data.sizes}")
+    return 0
+
+
 # --- tinycnn summary / models ---------------------------------------------------------
 
 def _summary_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="a name from `tinycnn models`")
-    p.add_argument("--input", type=_shape, default=(1, 28, 28),
-                   help="input shape C,H,W without the batch (default: 1,28,28)")
+    p.add_argument("--input", type=_shape, default=None,
+                   help="input shape C,H,W without the batch (default: the model's, from its "
+                        "preprocessing: 3,224,224 for ImageNet models)")
     p.add_argument("--num-classes", type=_positive(int), default=None,
                    help="number of outputs (default: the model's)")
+    p.add_argument("--keras", action="store_true",
+                   help="count as Keras does (BatchNorm's running statistics as non-trainable "
+                        "parameters); default: PyTorch's counts, buffers apart")
 
 
 @command("summary", "print a model's layers, output shapes and parameter counts", _summary_args)
@@ -303,16 +374,48 @@ def _summary(args: argparse.Namespace) -> int:
 
     kwargs = {"num_classes": args.num_classes} if args.num_classes else {}
     model = _build_model(args.model, **kwargs)
-    summary(model, args.input)
+    summary(model, args.input or input_shape(model), style="keras" if args.keras else "torch")
     return 0
 
 
-@command("models", "list the model names", lambda p: None)
+def describe(name: str) -> str:
+    """A zoo model's one-line description: the first sentence of its builder's docstring."""
+    from . import models  # noqa: PLC0415
+
+    doc = (models.get_model_builder(name).__doc__ or "").strip()
+    line = re.split(r"\.\s", doc.split("\n\n")[0].replace("\n", " "))[0]
+    line = re.sub(r"\s*\(see `\w+`\)|;\s*``weights``.*|``|`", "", line)
+    return " ".join(line.split()).rstrip(".")
+
+
+@command("models", "list the model names with a one-line description each", lambda p: None)
 def _models(args: argparse.Namespace) -> int:
     from . import models  # noqa: PLC0415
 
-    print("\n".join(models.list_models()))
+    names = models.list_models()
+    width = max(map(len, names))
+    print("\n".join(f"{n:<{width}}  {describe(n)}" for n in names))
     return 0
+
+
+# --- tinycnn bench (benchmarks/run.py of a source checkout) ---------------------------
+
+def _bench_args(p: argparse.ArgumentParser) -> None:
+    p.epilog = ("Every other option goes to benchmarks/run.py (e.g. --quick, --nets lenet5); "
+                "`tinycnn bench --help-run` lists them.")
+
+
+@command("bench", "run the benchmarks against PyTorch (python -m benchmarks.run)", _bench_args)
+def _bench(args: argparse.Namespace) -> int:
+    import subprocess  # noqa: PLC0415
+
+    checkout = Path(__file__).resolve().parents[1]
+    if not (checkout / "benchmarks" / "run.py").is_file():
+        raise CLIError("the benchmarks live in the source checkout (benchmarks/run.py), which "
+                       "this installation does not have: clone the repository and run "
+                       "`python -m benchmarks.run` there")
+    options = ["--help" if o == "--help-run" else o for o in args.options]
+    return subprocess.call([sys.executable, "-m", "benchmarks.run", *options], cwd=checkout)
 
 
 # --- tinycnn export-torchvision (tinycnn/tools/export_torchvision.py) -----------------
@@ -334,8 +437,11 @@ def _export_torchvision(args: argparse.Namespace) -> int:
 # --- entry point ----------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__  # noqa: PLC0415
+
     parser = _Parser(prog="tinycnn", description="tinycnn: train, evaluate and inspect "
                                                  "small CNNs on NumPy")
+    parser.add_argument("--version", action="version", version=f"tinycnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 parser_class=_Parser)
     for cmd in COMMANDS.values():
@@ -347,7 +453,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":  # its options are benchmarks/run.py's
+        args.options = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     from .backend import DeviceError  # noqa: PLC0415
 
     try:

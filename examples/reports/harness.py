@@ -11,7 +11,7 @@ what more than one script needs:
   helpers, and its results table (written as CSV and Markdown after every row);
 * datasets as the reports use them (MNIST, CIFAR-10, the CIFAR-100 test set split in two,
   an image-folder task such as ants/bees), the small slices of ``--quick`` mode, and
-  generated look-alike data where ``../shared/data`` is absent;
+  generated look-alike data when asked for (``--data-root generated``);
 * pretrained source networks: a real exported ``.npz`` (``--weights``), or a clearly
   labelled substitute trained by tinycnn itself, exported and re-imported through the
   very same `tinycnn.models.load_weights` path;
@@ -64,17 +64,20 @@ GENERATED = "generated"  # --data-root value that asks for generated data
 # =========================================================================== data roots
 
 
-def default_data_root() -> str:
-    """``../shared/data`` next to the repository (or the working folder), or $TINYCNN_DATA;
-    ``"generated"`` when none exists (the scripts then run on generated look-alike data)."""
-    env = os.environ.get("TINYCNN_DATA")
-    if env:
-        return env
-    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
-        candidate = base.parent / "shared" / "data"
-        if candidate.is_dir():
-            return str(candidate)
-    return GENERATED
+def default_data_root() -> str | None:
+    """$TINYCNN_DATA, else ``../shared/data`` next to the checkout (`tinycnn.data.root`'s
+    rule); None when neither exists (`main` then says how to get the data)."""
+    from tinycnn.data.root import find_data_root  # noqa: PLC0415  (absolute: this file may move)
+
+    root = find_data_root()
+    return None if root is None else str(root)
+
+
+def _no_data(message: str) -> SystemExit:
+    """The error that ends a script when its data is missing, saying how to get it."""
+    return SystemExit(f"error: {message}. Get the data (`tinycnn download mnist|cifar10|cifar100 "
+                      "--data-root DIR` fetches MNIST and CIFAR), or pass --data-root "
+                      f"{GENERATED} to run on generated look-alike data")
 
 
 # =========================================================================== results
@@ -469,8 +472,9 @@ class Experiment:
         root = self.data_root
         if root is not None and exists(root):
             return root
-        self.note(f"{what} not found under --data-root {self.args.data_root!r}: using "
-                  "generated look-alike data")
+        if self.args.data_root != GENERATED:
+            raise _no_data(f"{what} not found under --data-root {self.args.data_root!r}")
+        self.note(f"--data-root {GENERATED}: generated look-alike data stands in for {what}")
         return None
 
     def mnist(self) -> Split:
@@ -562,7 +566,11 @@ class Experiment:
                       "(hymenoptera_data: 244 train / 153 val photos, 2 classes) stands in. "
                       f"These numbers are NOT the report's {report_data} experiment.")
         if found is None:
-            self.note(f"no {report_data} nor ants/bees under --data-root: generated data")
+            if self.args.data_root != GENERATED:
+                raise _no_data(f"neither {report_data} nor ants/bees (hymenoptera_data) is "
+                               f"under --data-root {self.args.data_root!r}")
+            self.note(f"--data-root {GENERATED}: generated look-alike data stands in for "
+                      f"{report_data}")
             split = _generated_split(*self.size((96, 64), (16, 12)), (size, size, 3), ["a", "b"],
                                      report_data, self.seed)
             if test_fraction:
@@ -835,7 +843,8 @@ def add_common_arguments(p: argparse.ArgumentParser, default_out: str) -> None:
     g.add_argument("--data-root", default=default_data_root(),
                    help="folder holding mnist/, cifar-10/, cifar-100/, hymenoptera_data/ (and "
                         "the reports' own data when you have it); 'generated' for generated "
-                        "look-alike data (default: ../shared/data if present, else generated)")
+                        "look-alike data (default: $TINYCNN_DATA, else ../shared/data next to "
+                        "the checkout)")
     g.add_argument("--epochs", type=_positive_int, default=None,
                    help="epochs for every training run of the section (default: the report's)")
     g.add_argument("--batch-size", type=_positive_int, default=None,
@@ -905,6 +914,9 @@ def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] 
     report = report or Path(sys.argv[0]).stem.split("_")[1]
     parser = build_parser(description, sections, default_out=f"runs/report_{report}")
     args = parser.parse_args(argv)
+    if args.data_root is None:
+        raise _no_data("no data folder found: pass --data-root DIR, set TINYCNN_DATA=DIR, or put "
+                       "the datasets in ../shared/data next to the checkout")
     chosen = list(sections) if args.section in (None, "all") else [args.section]
     from tinycnn import manual_seed  # noqa: PLC0415
 

@@ -7,13 +7,23 @@
     for x, y in DataLoader(train, batch_size=128, shuffle=True):
         ...  # x: float32 (128, 3, 32, 32), y: int64 (128,)
 
-See docs/data.md.
+See docs/data.md; docs/porting.md maps torch.utils.data and torchvision's names.
 """
 
-from . import datasets, transforms
-from .collate import default_collate
-from .datasets import ArrayDataset, Dataset, TensorDataset
-from .loader import DataLoader
+from . import datasets, io, transforms, utils
+from .collate import default_collate, default_convert
+from .concat import ConcatDataset
+from .datasets import ArrayDataset, Dataset, IterableDataset, TensorDataset
+from .io import ImageReadMode, read_image
+from .loader import DataLoader, WorkerInfo, get_worker_info
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .split import (
     Subset,
     per_class_subset,
@@ -22,9 +32,12 @@ from .split import (
     stratified_subset,
 )
 from .tta import tencrop_predict
+from .utils import make_grid, save_image
 
 __all__ = [
-    "ArrayDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "datasets",
-    "default_collate", "per_class_subset", "random_split", "stratified_split",
-    "stratified_subset", "tencrop_predict", "transforms",
+    "ArrayDataset", "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "ImageReadMode",
+    "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler",
+    "TensorDataset", "WeightedRandomSampler", "WorkerInfo", "datasets", "default_collate", "default_convert", "get_worker_info",
+    "io", "make_grid", "per_class_subset", "random_split", "read_image", "save_image",
+    "stratified_split", "stratified_subset", "tencrop_predict", "transforms", "utils",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -47,3 +48,22 @@ def resolve(seed: int | np.random.Generator | None) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}")
     return np.random.default_rng(int(seed))
+
+
+def numpy_generator(gen: Any = None) -> np.random.Generator:
+    """The NumPy Generator behind a ``generator=`` argument (PyTorch's name).
+
+    None: this thread's generator (`tinycnn.manual_seed` seeds it). A NumPy Generator is
+    used as it is; a `tinycnn.Generator` (or any object holding one in an attribute) gives
+    the NumPy Generator it holds, so drawing advances its state as ``torch.Generator``'s.
+    """
+    if gen is None:
+        return generator()
+    if isinstance(gen, np.random.Generator):
+        return gen
+    named = (getattr(gen, a, None) for a in ("numpy_generator", "generator", "gen", "rng"))
+    for inner in (*named, *getattr(gen, "__dict__", {}).values()):
+        if isinstance(inner, np.random.Generator):
+            return inner
+    raise TypeError("generator must be a tinycnn.Generator, a numpy.random.Generator or None, "
+                    f"got {type(gen).__name__}")

@@ -18,7 +18,7 @@ import numpy as np
 from .. import backend
 from ..tensor import Tensor
 from . import _rng
-from .collate import default_collate
+from .collate import collate_arrays
 from .datasets.arrays import Dataset
 
 
@@ -47,7 +47,7 @@ class Subset(Dataset):
         inner = self.indices[indices]
         if hasattr(self.dataset, "get_batch"):
             return self.dataset.get_batch(inner)
-        return default_collate([self.dataset[int(i)] for i in inner])
+        return collate_arrays([self.dataset[int(i)] for i in inner])
 
     @property
     def targets(self) -> np.ndarray:
@@ -114,12 +114,20 @@ def _cut(order: np.ndarray, counts: list[int], sort: bool) -> list[np.ndarray]:
     return [np.sort(p) for p in parts] if sort else parts
 
 
-def random_split(dataset: Any, lengths: Sequence[float | int],
+def random_split(dataset: Any, lengths: Sequence[float | int], generator: Any = None, *,
                  seed: int | None = None) -> list[Subset]:
     """Split ``dataset`` at random into subsets of ``lengths`` (counts adding up to
-    ``len(dataset)``, or fractions adding up to 1)."""
+    ``len(dataset)``, or fractions adding up to 1).
+
+    The order is drawn from ``generator`` (a `tinycnn.Generator`, as
+    ``torch.Generator().manual_seed(42)``), or from a fresh generator seeded with ``seed``,
+    or else from the one `tinycnn.manual_seed` seeds.
+    """
+    if seed is not None and generator is not None:
+        raise ValueError("pass either seed or generator, not both")
     counts = split_counts(lengths, len(dataset), exact=True)
-    order = _rng.resolve(seed).permutation(len(dataset))
+    gen = _rng.resolve(seed) if seed is not None else _rng.numpy_generator(generator)
+    order = gen.permutation(len(dataset))
     return [Subset(dataset, idx) for idx in _cut(order, counts, sort=False)]
 
 

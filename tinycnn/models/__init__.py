@@ -60,11 +60,16 @@ def list_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_model(name: str, **kwargs: Any) -> Any:
-    """Build a zoo model by name: ``get_model("vgg16", num_classes=10, weights=None)``."""
+def get_model_builder(name: str) -> Callable[..., Any]:
+    """The function that builds the zoo model ``name`` (torchvision's name for it)."""
     if name not in _REGISTRY:
         raise ValueError(f"unknown model {name!r}; available: {', '.join(list_models())}")
-    return _REGISTRY[name](**kwargs)
+    return _REGISTRY[name]
+
+
+def get_model(name: str, **kwargs: Any) -> Any:
+    """Build a zoo model by name: ``get_model("vgg16", num_classes=10, weights=None)``."""
+    return get_model_builder(name)(**kwargs)
 
 
 __all__ = [
@@ -73,8 +78,8 @@ __all__ = [
     "FeatureExtractor", "FeaturesClassifier", "IMAGENET", "LeNet5", "LoadResult", "MNIST",
     "Preprocessing", "ReducedAlexNet", "ResNet", "VGG", "ZooModel", "alexnet",
     "alexnet_reduced", "cifar_cnn_49k", "dediosnet1", "dediosnet2",
-    "densenet_tiny", "efficientnet_lite0", "feature_extractor", "freeze", "get_model", "grid_cnn", "head_name",
-    "lenet5", "list_models", "load_weights", "param_groups", "read_weights", "replace_head",
+    "densenet_tiny", "efficientnet_lite0", "feature_extractor", "freeze", "get_model", "get_model_builder", "grid_cnn",
+    "head_name", "lenet5", "list_models", "load_weights", "param_groups", "read_weights", "replace_head",
     "resnet18", "resnet18_cifar", "resnet34", "resnet50", "save_weights", "simple_cnn_mnist",
     "trainable_parameters", "unfreeze", "vgg11", "vgg11_bn", "vgg16", "vgg16_bn",
     "vgg16_cifar", "write_weights",

@@ -58,6 +58,20 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 IncompatibleKeys.__doc__ = "What `Module.load_state_dict` could not match (PyTorch's namedtuple)."
 
 
+class _IncompatibleKeys(IncompatibleKeys):
+    """`load_state_dict`'s result, printed as PyTorch prints it: ``<All keys matched
+    successfully>`` when nothing is missing or unexpected."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
+
 class RemovableHandle:
     """Returned by ``register_forward_hook``: call ``remove()`` to unregister the hook."""
 
@@ -434,7 +448,7 @@ class Module:
         if errors:
             raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                  + "\n\t".join(errors))
-        return IncompatibleKeys(missing, unexpected)
+        return _IncompatibleKeys(missing, unexpected)
 
     # --- hooks -----------------------------------------------------------------------------
     def register_forward_hook(self, hook: Callable) -> RemovableHandle:

@@ -134,10 +134,11 @@ class Trainer:
     # --- the loop ------------------------------------------------------------------------
     def _all_callbacks(self) -> list[Callback]:
         # the scheduler steps before user callbacks, so a checkpoint saved at the end of
-        # an epoch holds the scheduler state the next epoch starts from
+        # an epoch holds the scheduler state the next epoch starts from; the bar closes
+        # before them, so what they print starts on a line of its own
         internal = [LRSchedulerCallback(self.scheduler)] if self.scheduler is not None else []
         bar = [ProgressBar()] if self.progress else []
-        return internal + self.callbacks + bar
+        return internal + bar + self.callbacks
 
     def _call(self, hook: str, *args: Any) -> None:
         for cb in self._active:
@@ -152,7 +153,10 @@ class Trainer:
         if self._loader_state is not None and hasattr(train_loader, "load_state_dict"):
             train_loader.load_state_dict(self._loader_state)  # shuffle on where it stopped
         self._loader_state = None
-        self.steps_per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
+        try:  # a stream (an IterableDataset's loader) may have no length
+            self.steps_per_epoch = len(train_loader)  # type: ignore[arg-type]
+        except TypeError:
+            self.steps_per_epoch = None
         self.final_epoch = self.epoch + epochs
         self.stop_training = False
         self._call("on_train_begin")

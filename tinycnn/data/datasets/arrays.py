@@ -9,20 +9,30 @@ fast. MNIST and CIFAR are ArrayDatasets.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from ... import backend
 from ...factory import tensor as _tensor
 from ...tensor import Tensor
-from ..collate import default_collate
+from ..collate import collate_arrays
 from ..transforms.base import apply_batch
 
+T_co = TypeVar("T_co", covariant=True)
 
-class Dataset:
-    """A map-style dataset (as ``torch.utils.data.Dataset``): ``len(ds)`` and ``ds[i]``."""
+
+class Dataset(Generic[T_co]):
+    """A map-style dataset (as ``torch.utils.data.Dataset``): ``len(ds)`` and ``ds[i]``.
+
+    ``Dataset[T]`` works in type hints, and ``ds1 + ds2`` is a `ConcatDataset`, as in PyTorch.
+    """
+
+    def __add__(self, other: Any) -> Any:
+        from ..concat import ConcatDataset  # noqa: PLC0415  (concat.py builds on this class)
+
+        return ConcatDataset([self, other])
 
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__")
@@ -33,7 +43,23 @@ class Dataset:
     def get_batch(self, indices: np.ndarray) -> Any:
         """The samples at ``indices`` as one collated batch. This default calls
         ``self[i]`` per sample; in-memory datasets gather the whole batch at once."""
-        return default_collate([self[int(i)] for i in indices])
+        return collate_arrays([self[int(i)] for i in indices])
+
+
+class IterableDataset(Dataset[T_co]):
+    """A stream of samples (as ``torch.utils.data.IterableDataset``): ``__iter__`` yields
+    them. The DataLoader batches them in the order they come (no sampler, no shuffle)."""
+
+    def __iter__(self) -> Iterator[T_co]:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, "
+                        "it has no samples by index")
+
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset without __len__: its "
+                        "length is unknown until it is read")
 
 
 def _array(a: Any, name: str) -> np.ndarray:
