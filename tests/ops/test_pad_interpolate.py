@@ -1,5 +1,5 @@
-"""F.pad's reflect/replicate/circular modes and negative (cropping) pads, and
-interpolate(mode="nearest-exact"): PyTorch parity and gradchecks."""
+"""F.pad's reflect/replicate/circular modes and negative (cropping) pads; F.interpolate
+(nearest, nearest-exact, bilinear) and nn.Upsample: PyTorch parity, gradchecks, bad input."""
 
 from __future__ import annotations
 
@@ -74,3 +74,67 @@ def test_interpolate_nearest_exact(kw):
     layer, ref = (nn.Upsample(mode="nearest-exact", **kw),
                   torch.nn.Upsample(mode="nearest-exact", **kw))
     check_op([(2, 3, 6, 5)], layer, ref)
+
+
+def _f64(*shape: int, seed: int = 0) -> tinycnn.Tensor:
+    x = np.random.default_rng(seed).standard_normal(shape)
+    return tinycnn.tensor(x, dtype=np.float64, requires_grad=True)
+
+
+# --- F.interpolate / nn.Upsample -----------------------------------------------------------
+
+INTERP_CASES = [
+    dict(size=(8, 11), mode="nearest"),
+    dict(size=(3, 4), mode="nearest"),
+    dict(scale_factor=2, mode="nearest"),
+    dict(scale_factor=1.7, mode="nearest"),  # uses 1/1.7, not 5/8: other source pixels
+    dict(scale_factor=1.7, mode="nearest", recompute_scale_factor=True),
+    dict(size=(8, 11), mode="bilinear", align_corners=False),
+    dict(size=(8, 11), mode="bilinear", align_corners=True),
+    dict(size=(3, 4), mode="bilinear"),
+    dict(size=(5, 7), mode="bilinear"),
+    dict(size=1, mode="bilinear", align_corners=True),
+    dict(scale_factor=1.7, mode="bilinear"),
+    dict(scale_factor=(0.6, 2.3), mode="bilinear", align_corners=True),
+]
+
+
+@pytest.mark.parametrize("kw", INTERP_CASES, ids=lambda kw: "-".join(map(str, kw.values())))
+def test_interpolate_parity(kw):
+    check_op([(2, 3, 5, 7)], lambda x: F.interpolate(x, **kw),
+             lambda x: torch.nn.functional.interpolate(x, **kw), atol=1e-6, grad_atol=2e-6)
+
+
+def test_interpolate_gradcheck_and_upsample_module():
+    tinycnn.gradcheck(lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"), [_f64(1, 2, 3, 4)])
+    tinycnn.gradcheck(lambda x: F.interpolate(x, scale_factor=1.5, mode="bilinear",
+                                              align_corners=True), [_f64(1, 1, 3, 3)])
+    tinycnn.gradcheck(lambda x: F.interpolate(x, size=(7, 2)), [_f64(1, 2, 3, 4)])
+    up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+    ref = torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+    x = np.random.default_rng(3).standard_normal((1, 2, 3, 4)).astype(np.float32)
+    np.testing.assert_allclose(up(tinycnn.tensor(x)).numpy(), ref(torch.tensor(x)).numpy(),
+                               rtol=1e-5, atol=1e-6)
+    assert "scale_factor=2.0, mode='bilinear'" in repr(up)
+    inf = tinycnn.tensor([[[[np.inf, 1.0]]]])  # nearest copies pixels: no 0 * inf = nan
+    assert F.interpolate(inf, scale_factor=2).tolist() == [[[[np.inf] * 2 + [1.0] * 2] * 2]]
+
+
+def test_interpolate_bad_input():
+    x = tinycnn.zeros(1, 1, 4, 4)
+    with pytest.raises(ValueError, match=r"4-D input \(N, C, H, W\), got shape \(4, 4\)"):
+        F.interpolate(tinycnn.zeros(4, 4), size=2)
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        F.interpolate(x, size=2, scale_factor=2)
+    with pytest.raises(ValueError, match="mode must be 'nearest', 'nearest-exact' or 'bilinear', got 'bicubic'"):
+        F.interpolate(x, size=2, mode="bicubic")
+    with pytest.raises(ValueError, match="align_corners can only be set"):
+        F.interpolate(x, size=2, align_corners=True)
+    with pytest.raises(TypeError, match="size must be an int or a pair of ints, got 2.5"):
+        F.interpolate(x, size=2.5)
+    with pytest.raises(ValueError, match="gives an empty output"):
+        F.interpolate(x, scale_factor=0.1)
+    with pytest.raises(TypeError, match="floating point tensor, got dtype int64"):
+        F.interpolate(tinycnn.zeros(1, 1, 2, 2, dtype=tinycnn.int64), size=4)

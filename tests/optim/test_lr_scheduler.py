@@ -1,4 +1,5 @@
-"""Learning-rate schedulers: 100-epoch schedules against PyTorch, resuming, errors."""
+"""Learning-rate schedulers: 100-epoch schedules against PyTorch (OneCycleLR,
+CosineAnnealingWarmRestarts and LinearLR step by step, with momentum), resuming, errors."""
 
 from __future__ import annotations
 
@@ -136,3 +137,101 @@ def test_lambda_per_group_and_get_last_lr_is_a_copy():
     assert lrs == pytest.approx([0.05, 0.02 * math.cos(1)])
     lrs[0] = 99
     assert s.get_last_lr()[0] == pytest.approx(0.05)
+
+
+# --- OneCycleLR, CosineAnnealingWarmRestarts, LinearLR ----------------------------------------------------------------------
+
+def _pair_of_optimizers(kind: str, lr: float = 0.1):
+    w = [np.zeros(2, dtype=np.float32), np.zeros(3, dtype=np.float32)]
+    ours = [tinycnn.nn.Parameter(tinycnn.tensor(a)) for a in w]
+    theirs = [torch.nn.Parameter(torch.tensor(a)) for a in w]
+    if kind == "sgd":
+        return (tinycnn.optim.SGD([{"params": [ours[0]]}, {"params": [ours[1]]}], lr=lr,
+                                  momentum=0.9),
+                torch.optim.SGD([{"params": [theirs[0]]}, {"params": [theirs[1]]}], lr=lr,
+                                momentum=0.9))
+    return (tinycnn.optim.Adam([{"params": [ours[0]]}, {"params": [ours[1]]}], lr=lr),
+            torch.optim.Adam([{"params": [theirs[0]]}, {"params": [theirs[1]]}], lr=lr))
+
+
+def _trajectory(opt, scheduler, steps: int, momentum_key: str) -> list:
+    out = []
+    for _ in range(steps):
+        for g in opt.param_groups:
+            m = g[momentum_key][0] if momentum_key == "betas" else g[momentum_key]
+            out.append((g["lr"], m))
+        out.append(tuple(scheduler.get_last_lr()))
+        opt.step()  # no gradients: changes nothing, but keeps PyTorch's order (no warning)
+        scheduler.step()
+    return out
+
+
+def _same_schedule(name: str, kind: str, kw: dict, steps: int | None = None, **tolerance):
+    """Scheduler ``name`` with ``kw`` on a tinycnn and a torch ``kind`` optimizer, stepped
+    ``steps`` times (default: the scheduler's total_steps): their lr and momentum
+    trajectories must agree. Returns (ours, theirs)."""
+    ours_opt, torch_opt = _pair_of_optimizers(kind)
+    ours = getattr(sched, name)(ours_opt, **kw)
+    theirs = getattr(torch.optim.lr_scheduler, name)(torch_opt, **kw)
+    key = "betas" if kind == "adam" else "momentum"
+    steps = ours.total_steps if steps is None else steps
+    a, b = _trajectory(ours_opt, ours, steps, key), _trajectory(torch_opt, theirs, steps, key)
+    np.testing.assert_allclose(np.array(a, dtype=float), np.array(b, dtype=float), **tolerance)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kind,kw", [
+    ("sgd", dict(max_lr=0.5, total_steps=23)),
+    ("sgd", dict(max_lr=[0.5, 0.2], epochs=3, steps_per_epoch=7, anneal_strategy="linear",
+                 pct_start=0.25)),
+    ("adam", dict(max_lr=0.01, total_steps=30, three_phase=True, div_factor=10.0,
+                  final_div_factor=100.0, base_momentum=[0.8, 0.7], max_momentum=0.9)),
+    ("adam", dict(max_lr=0.01, total_steps=12, three_phase=True, anneal_strategy="linear")),
+])
+def test_one_cycle_lr_trajectory_matches_torch(kind, kw):
+    ours, theirs = _same_schedule("OneCycleLR", kind, kw, rtol=1e-12)
+    assert ours.total_steps == theirs.total_steps
+    assert ours.optimizer.param_groups[0]["lr"] == theirs.optimizer.param_groups[0]["lr"]
+    with pytest.raises(ValueError, match="tried to step"):  # one step past the end
+        ours.step()
+
+
+def test_one_cycle_lr_without_momentum_and_bad_input():
+    opt = tinycnn.optim.Adagrad([tinycnn.nn.Parameter(tinycnn.zeros(2))], lr=0.1)
+    with pytest.raises(ValueError, match="cycle_momentum=True needs an optimizer"):
+        sched.OneCycleLR(opt, max_lr=1.0, total_steps=10)
+    s = sched.OneCycleLR(opt, max_lr=1.0, total_steps=10, cycle_momentum=False)
+    assert s.get_last_lr() == [pytest.approx(1.0 / 25)]
+    sgd, _ = _pair_of_optimizers("sgd")
+    with pytest.raises(ValueError, match="either total_steps or both epochs"):
+        sched.OneCycleLR(sgd, max_lr=1.0, epochs=3)
+    with pytest.raises(ValueError, match="total_steps must be a positive int, got 0"):
+        sched.OneCycleLR(sgd, max_lr=1.0, total_steps=0)
+    with pytest.raises(ValueError, match="pct_start must be a float in"):
+        sched.OneCycleLR(sgd, max_lr=1.0, total_steps=5, pct_start=1.5)
+    with pytest.raises(ValueError, match="anneal_strategy must be 'cos' or 'linear'"):
+        sched.OneCycleLR(sgd, max_lr=1.0, total_steps=5, anneal_strategy="exp")
+    with pytest.raises(ValueError, match=r"max_lr must have one value per parameter group \(2\)"):
+        sched.OneCycleLR(sgd, max_lr=[1.0], total_steps=5)
+
+
+@pytest.mark.parametrize("kw", [dict(T_0=4), dict(T_0=3, T_mult=2, eta_min=0.01)])
+def test_cosine_annealing_warm_restarts_matches_torch(kw):
+    ours, theirs = _same_schedule("CosineAnnealingWarmRestarts", "sgd", kw, 25, rtol=1e-12,
+                                  atol=1e-15)
+    for epoch in (0.5, 3.25, 7.0, 11.9):  # fractional epochs, stepped per batch
+        ours.step(epoch)
+        theirs.step(epoch)
+        np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+    with pytest.raises(ValueError, match="T_0 must be a positive int, got 0"):
+        sched.CosineAnnealingWarmRestarts(ours.optimizer, T_0=0)
+    with pytest.raises(ValueError, match="epoch must be >= 0"):
+        ours.step(-1)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(start_factor=0.05, total_iters=8),
+                                dict(start_factor=1.0, end_factor=0.1, total_iters=4)])
+def test_linear_lr_matches_torch(kw):
+    ours, _ = _same_schedule("LinearLR", "sgd", kw, 12, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
+        sched.LinearLR(ours.optimizer, start_factor=0)
