@@ -48,7 +48,7 @@ pytestmark = pytest.mark.skipif(
     NVCC is None, reason="nvcc (the CUDA compiler) is not on PATH: CUDA kernel sources "
                          "cannot be compiled here")
 
-CUDA_PY = Path(__file__).resolve().parents[1] / "tinycnn" / "kernels" / "cuda.py"
+CUDA_PY = Path(__file__).resolve().parents[2] / "tinycnn" / "kernels" / "cuda.py"
 
 # NumPy dtype names CuPy accepts in parameter lists -> the C type CuPy uses
 _C_TYPES = {"bool": "bool", "int8": "signed char", "uint8": "unsigned char",
