@@ -29,7 +29,7 @@ Pair = tuple[int, int]
 _CHOICES = ("auto", "reference")
 
 # kernel -> the backends with their own version (the others, and "reference", run
-# reference.py's); every backend module defines every name, tests/test_kernels.py checks it
+# reference.py's); every backend module defines every name, tests/ops/test_kernels.py checks it
 KERNELS: dict[str, tuple[str, ...]] = {
     "im2col": ("cpu", "cuda"),
     "col2im": ("cpu", "cuda"),

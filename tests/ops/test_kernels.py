@@ -269,7 +269,7 @@ def test_cpu_convolution_equals_the_reference(groups):
 
 def test_every_backend_implements_the_whole_kernel_table():
     """`tinycnn.kernels.KERNELS` is the contract: reference and CPU define every kernel
-    (tests/test_cuda_sources.py checks the CUDA module), and the dispatchers exist."""
+    (tests/cuda/test_cuda_sources.py checks the CUDA module), and the dispatchers exist."""
     for module in (reference, cpu, kernels):
         missing = [k for k in kernels.KERNELS if not callable(getattr(module, k, None))]
         assert not missing, (module.__name__, missing)

@@ -1,14 +1,16 @@
-"""fit / Trainer / evaluate / predict / extract_features on tiny synthetic data."""
+"""fit / Trainer / evaluate / predict / extract_features on tiny synthetic data; top-k accuracy."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 import tinycnn
 import tinycnn.functional as F
 from tinycnn import nn, optim
 from tinycnn.train import Trainer, evaluate, extract_features, fit, predict
+from tinycnn.train.metrics import topk_accuracy
 
 
 def _data(n=48, seed=0):
@@ -280,3 +282,24 @@ def test_resume_is_exact(tmp_path):
     assert second.history["lr"] == straight.history["lr"] == [0.01, 0.005]
     assert second.history["train_loss"] == straight.history["train_loss"]
     assert second.history["val_acc"] == straight.history["val_acc"]
+
+
+# --- top-k accuracy ------------------------------------------------------------------------
+
+def test_topk_accuracy_matches_torch_topk():
+    gen = np.random.default_rng(0)
+    logits = gen.standard_normal((50, 10)).astype(np.float32)
+    y = gen.integers(0, 10, 50)
+    top = torch.tensor(logits).topk(5, dim=1).indices.numpy()
+    want = [(top[:, :k] == y[:, None]).any(axis=1).mean() for k in (1, 3, 5)]
+    got = topk_accuracy(tinycnn.tensor(logits), tinycnn.tensor(y), ks=(1, 3, 5))
+    np.testing.assert_allclose(got, want)
+    assert got[0] == (logits.argmax(1) == y).mean()
+    assert topk_accuracy(np.array([[0.0, 1.0], [2.0, 1.0]]), [1, 1], ks=(1, 2)) == (0.5, 1.0)
+    assert topk_accuracy(np.array([[1.0, 1.0]]), [1], ks=(1,)) == (0.0,)  # tie: lower index wins
+    with pytest.raises(ValueError, match=r"ks must be ints in \[1, 2\].*got \(3,\)"):
+        topk_accuracy(np.zeros((1, 2)), [0], ks=(3,))
+    with pytest.raises(ValueError, match=r"logits must be \(N, K\) with N = len\(targets\) = 2"):
+        topk_accuracy(np.zeros((3, 2)), [0, 1])
+    with pytest.raises(ValueError, match="targets hold class 5 but logits have only 2"):
+        topk_accuracy(np.zeros((1, 2)), [5])

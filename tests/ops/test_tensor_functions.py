@@ -1,5 +1,6 @@
-"""The functions issue 16 adds for ported PyTorch code: every differentiable one is
-checked against PyTorch (forward and gradients) and with float64 central differences."""
+"""Tensor functions of ported PyTorch code (indexing, rounding, where, scatter/gather, chunk/split,
+sort/argsort/topk, ...): every differentiable one is checked against PyTorch (forward and
+gradients) and with float64 central differences; bad input."""
 
 from __future__ import annotations
 
@@ -221,3 +222,100 @@ def test_bad_input_names_the_argument():
         tinycnn.linalg.norm(x, 2)
     with pytest.raises(ValueError, match="bincount: input must be a 1-D integer"):
         tinycnn.bincount(x)
+
+
+def _f64(*shape: int, seed: int = 0) -> tinycnn.Tensor:
+    x = np.random.default_rng(seed).standard_normal(shape)
+    return tinycnn.tensor(x, dtype=np.float64, requires_grad=True)
+
+
+# --- chunk / split -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [(2, 0), (3, 1), (4, -1), (5, 1)])
+def test_chunk_parity(args):
+    chunks, dim = args
+    check_op([(5, 6, 3)], lambda x: x.chunk(chunks, dim), lambda x: x.chunk(chunks, dim))
+    check_op([(5, 6, 3)], lambda x: tinycnn.chunk(x, chunks, dim=dim),
+             lambda x: torch.chunk(x, chunks, dim=dim))
+
+
+@pytest.mark.parametrize("sections", [2, 4, 7, [1, 3, 2], [0, 6]])
+def test_split_parity(sections):
+    check_op([(3, 6)], lambda x: x.split(sections, 1), lambda x: x.split(sections, 1))
+    check_op([(3, 6)], lambda x: tinycnn.split(x, sections, dim=-1),
+             lambda x: torch.split(x, sections, dim=-1))
+
+
+def test_chunk_split_gradcheck_and_partial_use():
+    # only some pieces reach the loss: the others get zero gradient
+    tinycnn.gradcheck(lambda x: x.chunk(3, 1)[0] * 2 + x.chunk(3, 1)[2], [_f64(2, 6)])
+    tinycnn.gradcheck(lambda x: tinycnn.split(x, [1, 2], 0), [_f64(3, 2)])
+    x = tinycnn.ones(4, requires_grad=True)
+    x.split(3)[1].sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_chunk_of_empty_dim_and_bad_input():
+    assert [c.shape for c in tinycnn.zeros(0).chunk(3)] == [(0,), (0,), (0,)]
+    with pytest.raises(ValueError, match="chunks must be a positive int, got 0"):
+        tinycnn.zeros(4).chunk(0)
+    with pytest.raises(ValueError, match=r"must sum to 5.*shape \(5,\)"):
+        tinycnn.split(tinycnn.zeros(5), [2, 2])
+    with pytest.raises(ValueError, match="split_size must be positive, got 0"):
+        tinycnn.split(tinycnn.zeros(5), 0)
+    with pytest.raises(TypeError, match="split_size_or_sections"):
+        tinycnn.split(tinycnn.zeros(5), 2.0)
+    with pytest.raises(IndexError, match="dim=2 is out of range"):
+        tinycnn.zeros(2, 2).chunk(2, dim=2)
+
+
+# --- sort / argsort / topk -----------------------------------------------------------------
+
+@pytest.mark.parametrize("dim,descending", [(-1, False), (0, True), (1, False), (1, True)])
+def test_sort_parity(dim, descending):
+    check_op([(4, 5, 3)], lambda x: tinycnn.sort(x, dim=dim, descending=descending),
+             lambda x: torch.sort(x, dim=dim, descending=descending))
+    check_op([(4, 5, 3)], lambda x: x.argsort(dim, descending=descending),
+             lambda x: x.argsort(dim, descending=descending), grad=False)
+
+
+@pytest.mark.parametrize("k,dim,largest", [(1, -1, True), (3, 1, True), (2, 0, False),
+                                           (5, 1, False), (0, -1, True)])
+def test_topk_parity(k, dim, largest):
+    check_op([(4, 5)], lambda x: x.topk(k, dim, largest=largest),
+             lambda x: x.topk(k, dim, largest=largest))
+
+
+def test_sort_topk_namedtuple_ties_nan_and_int():
+    x = tinycnn.tensor([[3.0, 1.0, 2.0]])
+    values, indices = tinycnn.topk(x, 2)
+    res = x.sort(descending=True)
+    assert res.values.tolist() == [[3.0, 2.0, 1.0]] and res.indices.tolist() == [[0, 2, 1]]
+    assert values.tolist() == [[3.0, 2.0]] and indices.dtype == np.int64
+    # ties keep their order (stable); NaN counts as the largest value (PyTorch)
+    t = tinycnn.tensor([1.0, float("nan"), 1.0, 0.0])
+    assert tinycnn.sort(t).indices.tolist() == [3, 0, 2, 1]
+    assert tinycnn.sort(t, descending=True).indices.tolist() == [1, 0, 2, 3]
+    assert torch.sort(torch.tensor(t.numpy()), descending=True, stable=True).indices.tolist() \
+        == [1, 0, 2, 3]
+    u = tinycnn.tensor(np.array([3, 0, 200], dtype=np.uint8))
+    assert u.sort(descending=True).values.tolist() == [200, 3, 0]  # -x must not wrap
+    s = tinycnn.sort(tinycnn.tensor(2.5))
+    assert s.values.shape == () and s.indices.item() == 0
+
+
+def test_sort_topk_gradcheck():
+    tinycnn.gradcheck(lambda x: tinycnn.sort(x, dim=0, descending=True).values, [_f64(4, 3)])
+    tinycnn.gradcheck(lambda x: x.topk(2, dim=1).values, [_f64(3, 5)])
+    tinycnn.gradcheck(lambda x: x.topk(2, dim=0, largest=False).values * 3, [_f64(4, 2, 2)])
+
+
+def test_sort_topk_bad_input():
+    with pytest.raises(ValueError, match=r"k must be an int in \[0, 3\].*got 4"):
+        tinycnn.zeros(2, 3).topk(4)
+    with pytest.raises(IndexError, match="dim=2 is out of range"):
+        tinycnn.sort(tinycnn.zeros(2, 3), dim=2)
+    with pytest.raises(TypeError, match="sort: expected a Tensor, got list"):
+        tinycnn.sort([3, 1])
+    with pytest.raises(TypeError, match="dim must be an int"):
+        tinycnn.zeros(3).topk(1, dim=(0,))

@@ -1,6 +1,7 @@
 """Tensor features issue 16 adds for ported PyTorch code: ``.data``, graph inspection
 (grad_fn names, next_functions), ``autograd.grad``, ``retain_grad``, ``Size``, devices,
-``type()``, in-place initialisers, factories, generators and the module-level switches."""
+``type()``, in-place initialisers, factories (new_*, legacy FloatTensor/LongTensor), ``equal``,
+generators and the module-level switches."""
 
 from __future__ import annotations
 
@@ -279,3 +280,47 @@ def test_utils_data_is_the_data_package():
     assert tinycnn.utils.data is tinycnn.data and DataLoader is tinycnn.data.DataLoader
     loader = DataLoader(TensorDataset(tinycnn.arange(4)), batch_size=2)
     assert [b[0].tolist() for b in loader] == [[0, 1], [2, 3]]
+
+
+# --- new_*, equal, legacy constructors -----------------------------------------------------
+
+def test_new_factories_keep_dtype_and_device():
+    x = tinycnn.zeros(2, dtype=tinycnn.float64)
+    for t in (x.new_zeros(2, 3), x.new_zeros((2, 3)), x.new_ones(2, 3), x.new_empty(2, 3)):
+        assert t.shape == (2, 3) and t.dtype == np.float64 and t.device == x.device
+    assert x.new_zeros(2, 3).tolist() == [[0.0] * 3] * 2
+    assert x.new_ones(2).tolist() == [1.0, 1.0]
+    full = x.new_full((2,), 7, dtype=tinycnn.int64)
+    assert full.tolist() == [7, 7] and full.dtype == np.int64
+    nt = x.new_tensor([1, 2])  # torch: the new tensor takes this tensor's dtype
+    assert nt.dtype == np.float64 and nt.tolist() == [1.0, 2.0]
+    assert torch.zeros(1, dtype=torch.float64).new_tensor([1, 2]).dtype == torch.float64
+    assert x.new_zeros(3, requires_grad=True).requires_grad
+    with pytest.raises(ValueError, match="size must be non-negative ints"):
+        x.new_zeros(-1)
+
+
+def test_equal_matches_torch():
+    a = tinycnn.tensor([1.0, 2.0])
+    cases = [(a, tinycnn.tensor([1.0, 2.0])), (a, tinycnn.tensor([1.0, 3.0])),
+             (a, tinycnn.tensor([[1.0, 2.0]])), (a, tinycnn.tensor([1, 2])),
+             (tinycnn.tensor([float("nan")]), tinycnn.tensor([float("nan")]))]
+    for x, y in cases:
+        want = torch.equal(torch.tensor(x.numpy()), torch.tensor(y.numpy()))
+        assert tinycnn.equal(x, y) is want and x.equal(y) is want
+    with pytest.raises(TypeError, match="equal: b must be a Tensor, got list"):
+        tinycnn.equal(a, [1.0, 2.0])
+
+
+def test_legacy_typed_constructors():
+    f = tinycnn.FloatTensor([1, 2])
+    assert f.dtype == np.float32 and f.tolist() == [1.0, 2.0]
+    lt = tinycnn.LongTensor([1.7, 2])
+    assert lt.dtype == np.int64 and lt.tolist() == [1, 2]
+    assert tinycnn.FloatTensor(2, 3).shape == (2, 3)
+    assert tinycnn.DoubleTensor(np.ones(2)).dtype == np.float64
+    assert tinycnn.IntTensor([1]).dtype == np.int32 and tinycnn.BoolTensor([1, 0]).tolist() == \
+        [True, False]
+    assert tinycnn.FloatTensor().shape == (0,)
+    with pytest.raises(TypeError, match="FloatTensor: expected data"):
+        tinycnn.FloatTensor(2, 3.5)

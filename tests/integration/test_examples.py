@@ -23,7 +23,7 @@ from conftest import SHARED_DATA
 
 from tinycnn.train import History
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "reports"
 sys.path.insert(0, str(EXAMPLES))
 import harness as ex  # noqa: E402

@@ -28,7 +28,7 @@ from tinycnn import models as M
 from tinycnn.data.datasets import mnist
 from tinycnn.data.datasets import utils as data_utils
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def saved(tmp_path, name="ckpt.npz"):

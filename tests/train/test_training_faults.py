@@ -24,7 +24,7 @@ from tinycnn import backend, nn, optim
 from tinycnn.data import ArrayDataset, DataLoader
 from tinycnn.train import ModelCheckpoint, fit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Flaky:

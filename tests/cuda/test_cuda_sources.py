@@ -22,7 +22,7 @@ records each ``ElementwiseKernel`` / ``RawKernel`` (and works on NumPy arrays), 
 The ``CArray``/``CIndexer`` below are a minimal stand-in for CuPy's ``cupy/carray.cuh``
 (same member signatures, enough to type-check). Not covered here: float16 (CuPy's
 ``float16`` class is CuPy's own), NVRTC itself, launch configuration and races between
-threads (the CPU loop is sequential); tests/test_cuda_core.py and test_cuda_layers.py
+threads (the CPU loop is sequential); tests/cuda/test_cuda_core.py and test_cuda_layers.py
 check those on a GPU.
 """
 
@@ -48,7 +48,7 @@ pytestmark = pytest.mark.skipif(
     NVCC is None, reason="nvcc (the CUDA compiler) is not on PATH: CUDA kernel sources "
                          "cannot be compiled here")
 
-CUDA_PY = Path(__file__).resolve().parents[1] / "tinycnn" / "kernels" / "cuda.py"
+CUDA_PY = Path(__file__).resolve().parents[2] / "tinycnn" / "kernels" / "cuda.py"
 
 # NumPy dtype names CuPy accepts in parameter lists -> the C type CuPy uses
 _C_TYPES = {"bool": "bool", "int8": "signed char", "uint8": "unsigned char",

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 from conftest import SHARED_DATA
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # docs/performance.md and docs/reproductions.md are still being written by their owners.
 DOCS = ["README.md", "docs/design.md", "docs/autograd.md", "docs/training.md", "docs/data.md",
         "docs/transfer.md", "docs/porting.md", "docs/convolution.md"]

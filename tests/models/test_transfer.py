@@ -152,7 +152,7 @@ def test_transfer_learning_example_runs(shared_data, tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     proc = subprocess.run([sys.executable, "examples/transfer_learning.py", "--quick",
                            "--data-root", str(shared_data), "--out", str(tmp_path)],
                           capture_output=True, text=True, cwd=root, timeout=600)

@@ -12,7 +12,7 @@ from helpers import check_batchnorm_kernels
 import tinycnn
 from tinycnn.profiler import Profiler
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_quick_benchmark_prints_a_table():

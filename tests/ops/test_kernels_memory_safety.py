@@ -23,7 +23,7 @@ import tinycnn
 import tinycnn.functional as F
 from tinycnn.kernels import reference
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # (shape, kernel, stride, padding, dilation, ceil_mode): geometries with windows wholly in
 # the padding (first two), plus the ordinary and edge cases every kernel must survive

@@ -1,4 +1,5 @@
-"""Activations, (log-)softmax and dropout: PyTorch parity, gradient checks, statistics."""
+"""Activations (ReLU family, ELU, SiLU, Hardswish, Softplus, PReLU), (log-)softmax and dropout:
+PyTorch parity, float64 gradient checks, layers, statistics."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from helpers import check_op
 
 import tinycnn
 import tinycnn.functional as F
+import tinycnn.nn as nn
+from tinycnn import gradcheck
 
 ACTIVATIONS = [
     ("relu", F.relu, TF.relu),
@@ -108,3 +111,99 @@ def test_dropout_bad_input():
         F.dropout(tinycnn.randn(3), 1.5)
     with pytest.raises(ValueError, match=r"rank 4 .* got shape \(3, 4\)"):
         F.dropout2d(tinycnn.randn(3, 4))
+
+
+# --- ELU, SiLU, Hardswish, Softplus, PReLU ----------------------------------------------
+
+T = torch.nn.functional
+
+ELEMENTWISE = [
+    (lambda x: F.elu(x), lambda x: T.elu(x)),
+    (lambda x: F.elu(x, alpha=0.3), lambda x: T.elu(x, alpha=0.3)),
+    (F.silu, T.silu),
+    (F.hardswish, T.hardswish),
+    (F.softplus, T.softplus),
+    (lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+     lambda x: T.softplus(x, beta=2.0, threshold=3.0)),
+    (lambda x: F.softplus(x, beta=-1.5), lambda x: T.softplus(x, beta=-1.5)),
+]
+
+
+@pytest.mark.parametrize("ours,theirs", ELEMENTWISE)
+def test_elementwise_parity_and_gradcheck(ours, theirs):
+    check_op([(3, 4, 5)], ours, theirs, low=-5, high=5, atol=1e-6)
+    x = tinycnn.tensor(np.random.default_rng(1).uniform(-5, 5, (3, 7)), dtype=np.float64,
+                       requires_grad=True)
+    assert gradcheck(ours, (x,))
+
+
+def test_hardswish_and_softplus_at_their_kinks():
+    # x = -3 and 3 (hardswish) and beta*x = threshold (softplus): PyTorch's one-sided slopes
+    x = np.array([-3.0, 3.0, -3.5, 2.0, 20.0, 20.5], dtype=np.float32)
+    check_op([x], F.hardswish, T.hardswish)
+    check_op([x], F.softplus, T.softplus)
+
+
+def test_softplus_large_input_does_not_overflow():
+    x = tinycnn.tensor([-1000.0, 1000.0, 15.0])
+    y = F.softplus(x, threshold=1e9)
+    assert np.isfinite(y.numpy()).all()
+    np.testing.assert_allclose(y.numpy(), [0.0, 1000.0, 15.0], atol=1e-5)
+
+
+@pytest.mark.parametrize("shape,channels", [((4, 3, 5, 5), 3), ((4, 3, 5, 5), 1), ((6, 2), 2),
+                                            ((7,), 1), ((2, 3, 4), 3)])
+def test_prelu_parity_and_gradcheck(shape, channels):
+    w = np.random.default_rng(2).uniform(-0.5, 0.5, channels).astype(np.float32)
+    check_op([shape, w], F.prelu, T.prelu)
+    gen = np.random.default_rng(3)
+    x = tinycnn.tensor(gen.uniform(-2, 2, shape), dtype=np.float64, requires_grad=True)
+    a = tinycnn.tensor(w, dtype=np.float64, requires_grad=True)
+    assert gradcheck(F.prelu, (x, a))
+
+
+def test_prelu_rejects_wrong_weight():
+    x = tinycnn.randn(2, 3, 4, 4)
+    with pytest.raises(ValueError, match=r"weight of shape \(1,\) or \(3,\)"):
+        F.prelu(x, tinycnn.ones(2))
+
+
+def test_layers_match_torch_modules():
+    x = np.random.default_rng(4).uniform(-3, 3, (2, 3, 4, 4)).astype(np.float32)
+    pairs = [(nn.ELU(0.5), torch.nn.ELU(0.5)), (nn.SiLU(), torch.nn.SiLU()),
+             (nn.Hardswish(), torch.nn.Hardswish()),
+             (nn.Softplus(2.0, 10.0), torch.nn.Softplus(2.0, 10.0)),
+             (nn.PReLU(3, init=0.1), torch.nn.PReLU(3, init=0.1)), (nn.PReLU(), torch.nn.PReLU())]
+    for ours, theirs in pairs:
+        assert repr(ours) == repr(theirs)
+        check_op([x], ours, theirs)
+    prelu = nn.PReLU(3)
+    assert [n for n, _ in prelu.named_parameters()] == ["weight"]
+    np.testing.assert_array_equal(prelu.weight.numpy(), np.full(3, 0.25, np.float32))
+    out = prelu(tinycnn.randn(2, 3, 4, 4, requires_grad=True)).sum()
+    out.backward()
+    assert prelu.weight.grad.shape == (3,)
+
+
+def test_empty_batch():
+    x = tinycnn.zeros(0, 3, 4, 4, requires_grad=True)
+    for f in (F.elu, F.silu, F.hardswish, F.softplus, nn.PReLU(3)):
+        y = f(x)
+        assert y.shape == (0, 3, 4, 4)
+        y.sum().backward()
+
+
+# --- ReLU6 ------------------------------------------------------------------------------
+
+
+def test_relu6_matches_torch():
+    x = np.array([-3.0, -0.0, 0.0, 0.5, 5.9, 6.0, 6.1, 100.0, np.nan], dtype=np.float32)
+    check_op([x], F.relu6, torch.nn.functional.relu6)
+    check_op([(3, 4)], lambda v: nn.ReLU6()(v), torch.nn.ReLU6(), low=-3, high=9)
+
+
+def test_relu6_gradcheck():
+    gen = np.random.default_rng(5)
+    v = gen.uniform(-2, 8, 40)
+    v = v[(np.abs(v) > 0.05) & (np.abs(v - 6) > 0.05)]  # away from the kinks
+    assert gradcheck(F.relu6, tinycnn.tensor(v, dtype=np.float64, requires_grad=True))

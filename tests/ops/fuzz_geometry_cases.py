@@ -6,7 +6,7 @@ larger than the input, channel counts that groups do not divide, empty batches).
 Wherever PyTorch computes a result, ours must match it, forward and input gradient;
 wherever PyTorch raises, ours must raise a ValueError or TypeError with a message.
 
-`tests/test_fuzz_geometry.py` runs this file in a subprocess, so that a memory error in a
+`tests/ops/test_fuzz_geometry.py` runs this file in a subprocess, so that a memory error in a
 kernel is a failed test rather than a dead test run (this is how the max-pooling write
 outside its buffer was found). The examples are derandomized: every run tries the same
 ones; raise ``FUZZ_EXAMPLES`` to search harder.

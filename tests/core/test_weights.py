@@ -19,7 +19,7 @@ from benchmarks import torch_reference as R
 from tinycnn import models as M
 from tinycnn.tools import export_torchvision as ex
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _same_params(a, b) -> bool:

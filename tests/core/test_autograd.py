@@ -405,7 +405,7 @@ def test_autograd_basics_example_runs(capsys):
     import runpy
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "autograd_basics.py"
+    path = Path(__file__).resolve().parents[2] / "examples" / "autograd_basics.py"
     runpy.run_path(str(path), run_name="__main__")
     out = capsys.readouterr().out
     assert "dL/dx = 48" in out and "dL/dw = 28" in out and "passes gradcheck: True" in out
