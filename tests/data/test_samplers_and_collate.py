@@ -21,6 +21,7 @@ from tinycnn.data import (
     SequentialSampler,
     Subset,
     SubsetRandomSampler,
+    TensorDataset,
     WeightedRandomSampler,
     default_collate,
     default_convert,
@@ -311,3 +312,17 @@ def test_concat_dataset_batches_each_part_at_once():
     mixed = ConcatDataset([ArrayDataset(x1, y1, norm), ArrayDataset(x2, y2)])
     with pytest.raises(TypeError, match="different kinds"):
         mixed.get_batch(np.array([0, 6]))
+
+
+def test_loader_and_samplers_take_a_tinycnn_generator():
+    ds = TensorDataset(tinycnn.arange(12))
+
+    def order(seed):
+        loader = DataLoader(ds, batch_size=4, shuffle=True,
+                            generator=tinycnn.Generator().manual_seed(seed))
+        return [b[0].tolist() for b in loader]
+
+    assert order(2) == order(2) and order(2) != order(3)
+    assert sorted(sum(order(2), [])) == list(range(12))
+    picks = list(RandomSampler(ds, generator=tinycnn.Generator().manual_seed(5)))
+    assert picks == list(RandomSampler(ds, generator=tinycnn.Generator().manual_seed(5)))

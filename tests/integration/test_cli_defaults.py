@@ -22,7 +22,7 @@ from tinycnn import cli
 from tinycnn.data import root as data_root
 from tinycnn.models import resnet18
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 FIT_SCRIPT = """
 import numpy as np
