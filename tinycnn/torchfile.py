@@ -26,10 +26,12 @@ In both, a tensor is ``_rebuild_tensor_v2(storage, offset, size, stride, ...)``:
 from __future__ import annotations
 
 import io
+import math
 import os
 import pickle
 import struct
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
@@ -104,6 +106,10 @@ def _rebuild_tensor(storage: Any, offset: Any, size: Any, stride: Any, *_: Any) 
     size, stride = _ints(size, "size"), _ints(stride, "stride")
     if len(size) != len(stride) or any(v < 0 for v in size + stride):
         raise ValueError(f"a tensor has size {size} and stride {stride}")
+    # more elements than its storage (stride 0) could ask for any amount of memory
+    if math.prod(size) > storage.numel:
+        raise ValueError(f"a tensor of size {size} has more elements than its storage "
+                         f"({storage.numel})")
     return _TensorRef(storage, offset, size, stride)
 
 
@@ -262,11 +268,16 @@ def read_pytorch(path: str | os.PathLike) -> Any:
     reader = _read_zip if zipfile.is_zipfile(path) else _read_legacy
     try:
         obj, data = reader(path, source)
-    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, struct.error,
-            UnicodeDecodeError, TypeError, AttributeError) as e:
-        raise ValueError(f"{source} is not a readable PyTorch file "
-                         f"({type(e).__name__}: {e})") from None
-    return _resolve(obj, data, source)
+        return _resolve(obj, data, source)
+    except ValueError as e:
+        if str(e).startswith(source):
+            raise
+        problem = f"{e}"
+    # RecursionError: a structure that contains itself; MemoryError: an absurd length
+    except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, struct.error, zlib.error,
+            UnicodeDecodeError, TypeError, AttributeError, RecursionError, MemoryError) as e:
+        problem = f"{type(e).__name__}: {e}"
+    raise ValueError(f"{source} is not a readable PyTorch file ({problem})")
 
 
 # where checkpoints usually keep the model's weights, tried in this order

@@ -143,6 +143,27 @@ def test_allowed_globals_cannot_be_misused(tmp_path, program, message):
         load_pytorch(path)
 
 
+_STORAGE = b"(Vstorage\nctorch\nFloatStorage\nV0\nVcpu\nI4\ntQ"
+
+
+@pytest.mark.parametrize("program, message", [
+    # a 100000 x 100000 view (stride 0) of a 4-element storage: 37 GiB if materialised
+    (b"ctorch._utils\n_rebuild_tensor_v2\n(" + _STORAGE + b"I0\n(I100000\nI100000\nt(I0\nI0\nt"
+     b"I00\nNtR.", "more elements than its storage"),
+    (b"(lp0\ng0\na.", "RecursionError"),  # a list that contains itself
+    (b"ctorch._utils\n_rebuild_parameter\n(ccollections\nOrderedDict\n(tRtR.", "hold a tensor"),
+    (b"\x80\x04\x8e" + (2 ** 50).to_bytes(8, "little") + b"abc.", "MemoryError"),  # 1 PiB bytes
+    (b"\x80\x02\x82\x01.", "extension code"),
+])
+def test_crafted_pickles_give_one_error_naming_the_file(tmp_path, program, message):
+    path = tmp_path / "crafted.pt"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("crafted/data.pkl", program)
+    with pytest.raises(ValueError, match=message) as e:
+        load_pytorch(path)
+    assert "crafted.pt" in str(e.value)
+
+
 def test_storage_views_are_bounds_checked(tmp_path):
     path = _save({"w": torch.ones(4)}, tmp_path / "w.pt", True)
     with zipfile.ZipFile(path) as z:
@@ -154,7 +175,7 @@ def test_storage_views_are_bounds_checked(tmp_path):
     with zipfile.ZipFile(bad, "w") as z:
         for n, data in entries.items():
             z.writestr(n, data)
-    with pytest.raises(ValueError, match="reads past the end"):
+    with pytest.raises(ValueError, match="reads past the end|more elements than its storage"):
         load_pytorch(bad)
 
 
