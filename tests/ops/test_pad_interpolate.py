@@ -138,3 +138,18 @@ def test_interpolate_bad_input():
         F.interpolate(x, scale_factor=0.1)
     with pytest.raises(TypeError, match="floating point tensor, got dtype int64"):
         F.interpolate(tinycnn.zeros(1, 1, 2, 2, dtype=tinycnn.int64), size=4)
+
+
+# --- non-finite input ---
+
+@pytest.mark.parametrize("size", [(16, 16), (5, 11), (8, 3)])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_bilinear_keeps_a_nan_local_as_pytorch(size, align_corners):
+    x = np.random.default_rng(0).standard_normal((1, 2, 8, 8)).astype(np.float32)
+    x[0, 0, 3, 4] = np.nan  # one bad pixel must not spread over its whole row and column
+    got = F.interpolate(tinycnn.tensor(x), size=size, mode="bilinear",
+                        align_corners=align_corners).numpy()
+    want = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode="bilinear",
+                                           align_corners=align_corners).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)

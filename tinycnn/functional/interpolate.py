@@ -3,7 +3,9 @@
 Both modes resize each spatial axis independently with a linear map: output row ``o`` is a
 weighted sum of input rows. Writing that map as a matrix ``M_h: (H_out, H)`` (and
 ``M_w: (W_out, W)``) makes the whole op two matrix products, ``y = M_h @ x @ M_w.T``, and
-its backward the transposed products, ``gx = M_h.T @ gy @ M_w``. The weights and
+its backward the transposed products, ``gx = M_h.T @ gy @ M_w``. The forward gathers the
+(one or two) source pixels of each output pixel instead of multiplying, so that an inf or
+nan stays local, as in PyTorch. The weights and
 indices are computed exactly as PyTorch computes them (same formulas, same float type), so
 the results match PyTorch's to rounding.
 """
@@ -47,14 +49,13 @@ def _nearest_index(n_in: int, n_out: int, scale: float | None,
     return np.minimum(np.floor(centre * s).astype(np.int64), n_in - 1)
 
 
-def _linear_matrix(n_in: int, n_out: int, scale: float | None, align_corners: bool,
-                   dtype: Any) -> np.ndarray:
-    """``M: (n_out, n_in)`` of linear interpolation weights (each row sums to 1)."""
-    m = np.zeros((n_out, n_in), dtype=dtype)
+def _linear_taps(n_in: int, n_out: int, scale: float | None, align_corners: bool,
+                 dtype: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each output pixel's two source pixels ``i0, i1`` and the weight ``lam1`` of ``i1``
+    (``lam1`` is None when the axis is copied unchanged, as PyTorch does for n_out == n_in)."""
     o = np.arange(n_out)
-    if n_out == n_in:  # PyTorch copies the axis unchanged
-        m[o, o] = 1
-        return m
+    if n_out == n_in:
+        return o, o, None
     t = np.dtype(dtype).type
     s = _source_scale(n_in, n_out, scale, align_corners, t)
     oo = o.astype(dtype)
@@ -62,33 +63,46 @@ def _linear_matrix(n_in: int, n_out: int, scale: float | None, align_corners: bo
     src = s * oo if align_corners else np.maximum(s * (oo + t(0.5)) - t(0.5), t(0))
     i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
     i1 = i0 + (i0 < n_in - 1)
-    lam1 = np.clip(src - i0.astype(dtype), t(0), t(1))
-    np.add.at(m, (o, i0), t(1) - lam1)
+    return i0, i1, np.clip(src - i0.astype(dtype), t(0), t(1))
+
+
+def _linear_matrix(taps: tuple, n_in: int, dtype: Any) -> np.ndarray:
+    """``M: (n_out, n_in)`` of linear interpolation weights (each row sums to 1)."""
+    i0, i1, lam1 = taps
+    m = np.zeros((len(i0), n_in), dtype=dtype)
+    o = np.arange(len(i0))
+    if lam1 is None:  # one source pixel
+        m[o, i0] = 1
+        return m
+    np.add.at(m, (o, i0), 1 - lam1)
     np.add.at(m, (o, i1), lam1)
     return m
 
 
-def _one_hot_matrix(index: np.ndarray, n_in: int, dtype: Any) -> np.ndarray:
-    """``M: (len(index), n_in)`` with M[o, index[o]] = 1 (nearest as a linear map)."""
-    m = np.zeros((len(index), n_in), dtype=dtype)
-    m[np.arange(len(index)), index] = 1
-    return m
+def _resize_axis(xp: Any, x: Any, taps: tuple, axis: int) -> Any:
+    """``x`` resized along ``axis`` by gathering each output pixel's source pixels."""
+    i0, i1, lam1 = taps
+    y0 = xp.take(x, i0, axis=axis)
+    if lam1 is None:  # nearest, or an axis copied unchanged
+        return y0
+    lam1 = lam1[:, None] if axis == 2 else lam1
+    with np.errstate(invalid="ignore"):  # inf * 0 is nan, as in PyTorch
+        return y0 * (1 - lam1) + xp.take(x, i1, axis=axis) * lam1
 
 
 class Resize2d(Function):
     """``y = M_h @ x @ M_w.T`` over the last two axes of ``x: (N, C, H, W)``.
 
-    With ``index_h``/``index_w`` given (nearest), the forward copies pixels instead of
-    multiplying, so an inf or nan stays where it was (0 * inf would spread nan).
+    The forward gathers each output pixel's (one or two) source pixels along W, then H,
+    instead of multiplying by the matrices, so an inf or nan only reaches the output
+    pixels it is a source of (0 * inf would spread nan over whole rows).
     """
 
     @staticmethod
-    def forward(ctx, x, mh, mw, index_h, index_w):
+    def forward(ctx, x, mh, mw, taps_h, taps_w):
         ctx.mh, ctx.mw = mh, mw
         xp = backend.array_module(x)
-        if index_h is not None:
-            return xp.take(xp.take(x, index_h, axis=2), index_w, axis=3)
-        return mh @ x @ mw.T
+        return _resize_axis(xp, _resize_axis(xp, x, taps_w, 3), taps_h, 2)
 
     @staticmethod
     def backward(ctx, g):
@@ -145,17 +159,16 @@ def interpolate(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str
     dtype = x.dtype
     if mode != "bilinear":
         exact = mode == "nearest-exact"
-        idx = [_nearest_index(n, m, s, exact) for n, m, s in zip((h, w), out, scales)]
-        mh, mw = (_one_hot_matrix(i, n, dtype) for i, n in zip(idx, (h, w)))
+        taps = [(i, i, None) for i in (_nearest_index(n, m, s, exact)
+                                       for n, m, s in zip((h, w), out, scales))]
     else:
-        mh, mw = (_linear_matrix(n, m, s, bool(align_corners), dtype)
-                  for n, m, s in zip((h, w), out, scales))
-        idx = [None, None]
+        taps = [_linear_taps(n, m, s, bool(align_corners), dtype)
+                for n, m, s in zip((h, w), out, scales)]
+    mh, mw = (_linear_matrix(t, n, dtype) for t, n in zip(taps, (h, w)))
     dev = x.device
     mh, mw = backend.to_device(mh, dev), backend.to_device(mw, dev)
-    if idx[0] is not None:
-        idx = [backend.to_device(i, dev) for i in idx]
-    return Resize2d.apply(x, mh, mw, idx[0], idx[1])
+    taps = [tuple(None if a is None else backend.to_device(a, dev) for a in t) for t in taps]
+    return Resize2d.apply(x, mh, mw, taps[0], taps[1])
 
 
 def upsample(x: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
