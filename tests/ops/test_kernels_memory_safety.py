@@ -94,6 +94,20 @@ for shape, w, s, p, d in [((2, 3, 5, 6), (4, 3, 3, 3), 1, 1, 1),  # direct convo
     x = tinycnn.randn(*shape, requires_grad=True)
     conv = tinycnn.nn.Conv2d(w[1], w[0], w[2:], stride=s, padding=p, dilation=d)
     conv(x).sum().backward()
+# depthwise: 1x1 images, windows in the padding, strides past the kernel, multiplier 2
+for shape, m, k, s, p, d in [((2, 3, 1, 1), 1, (3, 3), (1, 1), (1, 1), (1, 1)),
+                             ((1, 2, 5, 4), 2, (2, 3), (3, 2), (2, 0), (2, 1)),
+                             ((2, 2, 3, 3), 1, (1, 1), (5, 5), (0, 0), (1, 1))]:
+    x = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
+    w = np.random.default_rng(3).standard_normal((shape[1] * m, 1) + k).astype(np.float32)
+    out = F.conv2d(tinycnn.tensor(x), tinycnn.tensor(w), None, s, p, d, shape[1]).shape[2:]
+    y = cpu.depthwise_forward(x, w, None, s, p, d, out)
+    assert np.allclose(y, reference.depthwise_forward(x, w, None, s, p, d, out), atol=1e-5)
+    gy = np.ones_like(y)
+    assert np.allclose(cpu.depthwise_backward_input(gy, w, x.shape, s, p, d),
+                       reference.depthwise_backward_input(gy, w, x.shape, s, p, d), atol=1e-5)
+    assert np.allclose(cpu.depthwise_backward_weight(gy, x, *k, s, p, d),
+                       reference.depthwise_backward_weight(gy, x, *k, s, p, d), atol=1e-4)
 net = tinycnn.nn.Sequential(tinycnn.nn.BatchNorm2d(3), tinycnn.nn.ReLU())
 x = tinycnn.randn(4, 3, 3, 5, requires_grad=True)
 (net(x) ** 2).sum().backward()
