@@ -392,3 +392,13 @@ def test_empty_batch():
     y.sum().backward()
     assert layer.weight.grad.shape == layer.weight.shape
     assert F.unfold(tinycnn.zeros(0, 2, 4, 4), 2).shape == (0, 8, 9)
+
+
+@pytest.mark.parametrize("op, shape", [
+    (lambda x: F.conv_transpose2d(x, tinycnn.ones(1, 1, 2, 2)), (1, 1, 0, 0)),  # was (1, 1, 1, 1)
+    (lambda x: F.unfold(x, 1, padding=1), (1, 1, 0, 0)),
+    (lambda x: F.unfold(x, 1), (0, 0, 2, 2)),
+])
+def test_empty_images_are_rejected_as_in_pytorch(op, shape):
+    with pytest.raises(ValueError, match="non-empty"):
+        op(tinycnn.zeros(shape))

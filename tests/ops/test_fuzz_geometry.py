@@ -1,4 +1,4 @@
-"""Runs the fuzzed conv/pool geometries of `fuzz_geometry_cases.py` in a subprocess, so
+"""Runs the fuzzed op geometries of `fuzz_geometry_cases.py` in a subprocess, so
 that a kernel that corrupts memory fails this test instead of killing the test run."""
 
 from __future__ import annotations

@@ -54,6 +54,33 @@ def test_pad_errors_name_the_problem():
         F.pad(x, (0, 0, 5, 0), mode="circular")
 
 
+@pytest.mark.parametrize("shape, pads, mode", [
+    ((1, 1, 2), (1, -3), "constant"),   # crops 3 of 2 columns: was [0, 1] (a negative slice)
+    ((1, 1, 2), (-3, 1), "constant"),
+    ((1, 3, 2), (0, -2), "replicate"),  # nothing left to pad
+    ((1, 3, 2), (-1, -1), "reflect"),
+    ((3, 0, 1), (0, 0), "replicate"),   # an empty channel dim: only the batch may be empty
+])
+def test_pad_rejects_what_pytorch_rejects(shape, pads, mode):
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.pad(torch.ones(shape), pads, mode)
+    with pytest.raises(ValueError, match="crops more than|empty"):
+        F.pad(tinycnn.ones(shape), pads, mode)
+
+
+@pytest.mark.parametrize("shape, pads, mode", [
+    ((3, 2, 1), (0, 0, 0, -2), "reflect"),  # one padded dim left is enough, as in PyTorch
+    ((1, 1, 3), (2, -3), "constant"),
+    ((1, 1, 2), (3, -3), "replicate"),
+])
+def test_pad_cropping_edge_cases_match_pytorch(shape, pads, mode):
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    want = torch.nn.functional.pad(torch.tensor(x), pads, mode).numpy()
+    got = F.pad(tinycnn.tensor(x), pads, mode).numpy()
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
 def test_pad_empty_batch():
     x = tinycnn.zeros(0, 3, 4, 4, requires_grad=True)
     for mode in ("constant", "reflect", "replicate", "circular"):

@@ -130,6 +130,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
             raise ValueError(f"{fn}: expected bias of shape ({c_out},), got {bias.shape}")
         if bias.dtype != x.dtype:
             raise TypeError(f"{fn}: input dtype {x.dtype} and bias dtype {bias.dtype} differ")
+    if 0 in x.shape[2:] and 0 not in x.shape[:2]:  # PyTorch: only an empty batch may be
+        raise ValueError(f"{fn}: expected a non-empty image (H, W), got input shape {x.shape}")
     stride_ = pair(stride, "stride", fn, minimum=1)
     padding_ = pair(padding, "padding", fn)
     dilation_ = pair(dilation, "dilation", fn, minimum=1)

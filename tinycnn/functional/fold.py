@@ -29,6 +29,8 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     window (l // OW, l % OW)."""
     fn = "unfold"
     x = check_image_batch(input, fn)
+    if 0 in x.shape[1:]:  # as PyTorch: only the batch may be empty
+        raise ValueError(f"{fn}: expected non-empty (C, H, W), got input shape {x.shape}")
     kernel = pair(kernel_size, "kernel_size", fn, minimum=1)
     oh, ow = _geometry(x.shape, kernel, stride, padding, dilation, fn)[3]
     cols = im2col(x, kernel, stride, padding, dilation)  # (C*kh*kw, N*L)

@@ -102,6 +102,13 @@ def _check_mode_pads(x: Tensor, widths: list, mode: str, k: int) -> None:
         raise ValueError(f"pad: mode={mode!r} pads the last 1, 2 or 3 dims of a batch (or "
                          f"one sample): 2, 4 or 6 pad values for an input of 2-3, 3-4 or 4-5 "
                          f"dims, got {2 * k} values for shape {x.shape}")
+    if mode != "circular" and 0 in x.shape[-k - 1:]:  # as PyTorch: only the batch may be empty
+        raise ValueError(f"pad: mode={mode!r} needs a non-empty input apart from the batch "
+                         f"dim, got shape {x.shape}")
+    out = [x.shape[axis] + sum(widths[axis]) for axis in range(x.ndim - k, x.ndim)]
+    if mode != "circular" and max(out) <= 0:  # PyTorch's rule: one padded dim must be left
+        raise ValueError(f"pad: mode={mode!r} with this padding leaves an empty output: size "
+                         f"{tuple(out)} for the padded dims of input shape {x.shape}")
     for axis in range(x.ndim - k, x.ndim):
         before, after = widths[axis]
         n = x.shape[axis]
@@ -112,8 +119,6 @@ def _check_mode_pads(x: Tensor, widths: list, mode: str, k: int) -> None:
         if mode == "circular" and max(before, after) > left:
             raise ValueError(f"pad: circular padding wraps around at most once: padding "
                              f"{(before, after)} for dim {axis} of size {left} (after cropping)")
-        if mode == "replicate" and n == 0:
-            raise ValueError(f"pad: cannot replicate the edge of the empty dim {axis}")
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
@@ -139,7 +144,9 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
     for i in range(k):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     for axis, (before, after) in enumerate(widths):
-        if x.shape[axis] + before + after < 0:
+        # constant: PyTorch crops first, then pads; the other modes index the input
+        cropped = x.shape[axis] - max(0, -before) - max(0, -after)
+        if (cropped if mode == "constant" else x.shape[axis] + before + after) < 0:
             raise ValueError(f"pad: padding {(before, after)} crops more than the {x.shape[axis]}"
                              f" entries of dim {axis} (input shape {x.shape})")
     if mode != "constant":
