@@ -270,6 +270,22 @@ def test_iterable_dataset_like_torch(num_workers):
         Stream(3)[0]
 
 
+class BrokenStream(Stream):
+    def __iter__(self):
+        for i, sample in enumerate(super().__iter__()):
+            if i == 7:
+                raise KeyError("label")
+            yield sample
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+@pytest.mark.parametrize("batch_size, batch", [(3, 2), (None, 7)])
+def test_stream_errors_say_which_sample_and_batch(num_workers, batch_size, batch):
+    loader = DataLoader(BrokenStream(10), batch_size=batch_size, num_workers=num_workers)
+    with pytest.raises(KeyError, match=rf"sample 7 from the BrokenStream stream for batch {batch}"):
+        list(loader)
+
+
 def test_fit_on_a_stream():
     from tinycnn import nn, optim
     from tinycnn.train import fit

@@ -165,7 +165,7 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         if self._stream:
-            jobs: Iterable = self._chunks() if self._batched else iter(self.dataset)
+            jobs: Iterable = self._chunks() if self._batched else self._stream_samples()
         else:  # the random order of the epoch is drawn before the batch seeds
             jobs = list(self.batch_sampler if self.batch_sampler is not None else self.sampler)
         gen = self._gen if self._gen is not None else backend.rng("cpu")
@@ -173,9 +173,22 @@ class DataLoader:
         base_seed = int(gen.integers(2**63))  # the per-batch augmentation generators derive from it
         return self._iterate(jobs, base_seed)
 
+    def _stream_samples(self) -> Iterator[Any]:
+        """The samples of an `IterableDataset`; an error raised while reading one says which."""
+        k = 0
+        try:
+            for sample in self.dataset:
+                yield sample
+                k += 1
+        except Exception as e:
+            batch = k // self.batch_size if self.batch_size else k
+            _locate(e, f"DataLoader: reading sample {k} from the {type(self.dataset).__name__} "
+                       f"stream for batch {batch}")
+            raise
+
     def _chunks(self) -> Iterator[list]:
         """The samples of an `IterableDataset`, ``batch_size`` at a time, read lazily."""
-        stream = iter(self.dataset)
+        stream = self._stream_samples()
         while chunk := list(itertools.islice(stream, self.batch_size)):
             if len(chunk) < self.batch_size and self.drop_last:
                 return
