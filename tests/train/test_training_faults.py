@@ -21,7 +21,14 @@ import pytest
 
 import tinycnn
 from tinycnn import backend, nn, optim
-from tinycnn.data import ArrayDataset, DataLoader
+from tinycnn.data import (
+    ArrayDataset,
+    BatchSampler,
+    DataLoader,
+    RandomSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from tinycnn.train import ModelCheckpoint, fit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,14 +105,18 @@ SCRIPT = r"""
 import sys
 import numpy as np, tinycnn
 from tinycnn import nn, optim
-from tinycnn.data import ArrayDataset, DataLoader
+from tinycnn.data import ArrayDataset, DataLoader, RandomSampler
 from tinycnn.train import Trainer, fit, ModelCheckpoint
 
 def setup():
     rng = np.random.default_rng(3)
     data = ArrayDataset(rng.integers(0, 255, (40, 4, 4), dtype=np.uint8),
                         rng.integers(0, 2, 40))
-    loader = DataLoader(data, batch_size=8, shuffle=True, seed=5)
+    if kind == "seed":
+        loader = DataLoader(data, batch_size=8, shuffle=True, seed=5)
+    else:  # a sampler with a generator of its own
+        sampler = RandomSampler(data, generator=tinycnn.Generator().manual_seed(5))
+        loader = DataLoader(data, batch_size=8, sampler=sampler)
     tinycnn.manual_seed(1)
     model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Dropout(0.3), nn.Linear(12, 2))
@@ -113,7 +124,7 @@ def setup():
     sched = optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
     return loader, model, opt, sched
 
-mode, ckpt, out = sys.argv[1:4]
+mode, ckpt, out, kind = sys.argv[1:5]
 loader, model, opt, sched = setup()
 if mode == "full":                      # 2 epochs in one go
     Trainer(model, opt, scheduler=sched, progress=False).fit(loader, 2)
@@ -131,33 +142,47 @@ np.savez(out, **{k: v.numpy() for k, v in model.state_dict().items()})
 """
 
 
-def _run(tmp_path: Path, mode: str) -> dict[str, np.ndarray]:
+def _run(tmp_path: Path, mode: str, kind: str = "seed") -> dict[str, np.ndarray]:
     out = tmp_path / f"{mode}.npz"
     proc = subprocess.run([sys.executable, "-c", SCRIPT, mode, str(tmp_path / "ckpt.npz"),
-                           str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                           str(out), kind], cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     with np.load(out) as z:
         return dict(z)
 
 
-def test_resume_in_a_new_process_is_bit_exact(tmp_path):
-    full = _run(tmp_path, "full")
-    _run(tmp_path, "first")
-    for mode in ("trainer", "fit"):
-        resumed = _run(tmp_path, mode)
+@pytest.mark.parametrize("kind, modes", [("seed", ("trainer", "fit")), ("sampler", ("fit",))])
+def test_resume_in_a_new_process_is_bit_exact(tmp_path, kind, modes):
+    full = _run(tmp_path, "full", kind)
+    _run(tmp_path, "first", kind)
+    for mode in modes:
+        resumed = _run(tmp_path, mode, kind)
         assert resumed.keys() == full.keys()
         for k in full:
             np.testing.assert_array_equal(resumed[k], full[k], err_msg=f"{mode}: {k}")
 
 
-def test_loader_state_round_trips_the_shuffle_order():
+LOADERS = {
+    "seed": lambda data: DataLoader(data, batch_size=10, shuffle=True, seed=5),
+    "RandomSampler": lambda data: DataLoader(data, batch_size=10, sampler=RandomSampler(
+        data, generator=tinycnn.Generator().manual_seed(5))),
+    "WeightedRandomSampler": lambda data: DataLoader(data, batch_size=10, sampler=(
+        WeightedRandomSampler(np.arange(1, 11), 10, generator=np.random.default_rng(5)))),
+    "BatchSampler": lambda data: DataLoader(data, batch_sampler=BatchSampler(
+        SubsetRandomSampler(range(10), generator=tinycnn.Generator().manual_seed(5)), 10,
+        False)),
+}
+
+
+@pytest.mark.parametrize("kind", LOADERS)
+def test_loader_state_round_trips_the_shuffle_order(kind):
     data = ArrayDataset(np.arange(10, dtype=np.float32)[:, None], np.zeros(10))
-    a = DataLoader(data, batch_size=10, shuffle=True, seed=5)
+    a = LOADERS[kind](data)
     next(iter(a))
     state = a.state_dict()
     second = next(iter(a))[0].numpy()
-    b = DataLoader(data, batch_size=10, shuffle=True, seed=5)
+    b = LOADERS[kind](data)
     b.load_state_dict(state)
     np.testing.assert_array_equal(next(iter(b))[0].numpy(), second)
     assert b.state_dict()["epochs"] == 2

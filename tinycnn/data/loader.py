@@ -152,16 +152,32 @@ class DataLoader:
 
     def state_dict(self) -> dict[str, Any]:
         """What the next pass's order and augmentation depend on: the passes started and,
-        with a ``seed``, the loader's own generator (without one, the order comes from
-        ``tinycnn.backend.rng("cpu")``, whose state checkpoints save anyway)."""
+        with a ``seed``, the loader's own generator, and the generators given to its
+        samplers (without them, the order comes from ``tinycnn.backend.rng("cpu")``, whose
+        state checkpoints save anyway)."""
         return {"epochs": self._epochs,
-                "generator": None if self._gen is None else self._gen.bit_generator.state}
+                "generator": None if self._gen is None else self._gen.bit_generator.state,
+                "sampler_generators": [g.bit_generator.state for g in self._sampler_generators()]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore `state_dict`: the next pass shuffles as the saved loader's next one would."""
         self._epochs = int(state.get("epochs", 0))
         if state.get("generator") is not None and self._gen is not None:
             self._gen.bit_generator.state = state["generator"]
+        saved, own = state.get("sampler_generators") or [], self._sampler_generators()
+        if len(saved) == len(own):
+            for gen, gen_state in zip(own, saved):
+                gen.bit_generator.state = gen_state
+
+    def _sampler_generators(self) -> list[np.random.Generator]:
+        """The generators given to this loader's samplers, other than its own."""
+        found: list[np.random.Generator] = []
+        for sampler in (self.sampler, getattr(self.batch_sampler, "sampler", None)):
+            given = getattr(sampler, "generator", None)
+            gen = None if given is None else _rng.numpy_generator(given)
+            if gen is not None and gen is not self._gen and all(gen is not g for g in found):
+                found.append(gen)
+        return found
 
     def __iter__(self) -> Iterator[Any]:
         if self._stream:
