@@ -287,3 +287,31 @@ def test_empty_batch_mean_is_nan_like_torch():
     for f, g in ((F.l1_loss, T.l1_loss), (F.huber_loss, T.huber_loss)):
         ours = f(tinycnn.zeros(0, 3), tinycnn.zeros(0, 3)).item()
         assert np.isnan(ours) and np.isnan(g(torch.zeros(0, 3), torch.zeros(0, 3)).item())
+
+
+# --- non-finite input ---
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+def test_nan_in_an_ignored_or_unpicked_entry_stays_out_of_the_loss(reduction):
+    # sample 0 is ignored, sample 1 has a nan in a class that is not its target
+    x = np.array([[np.nan, 1, 2], [0.5, np.nan, 1], [1, 2, 3]], np.float32)
+    t = np.array([1, 0, 2])
+    want = TF.nll_loss(torch.tensor(x), torch.tensor(t), ignore_index=1, reduction=reduction)
+    got = F.nll_loss(tinycnn.tensor(x), tinycnn.tensor(t), ignore_index=1, reduction=reduction)
+    assert np.isfinite(got.numpy()).all()
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    x[1, 1] = 0.3  # now only the ignored sample has a nan: the loss stays finite
+    want = TF.cross_entropy(torch.tensor(x), torch.tensor(t), ignore_index=1, reduction=reduction)
+    got = F.cross_entropy(tinycnn.tensor(x), tinycnn.tensor(t), ignore_index=1, reduction=reduction)
+    assert np.isfinite(got.numpy()).all()
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_kl_div_keeps_nan_and_negative_targets_as_pytorch():
+    x = np.log(np.array([[0.2, 0.3, 0.5], [0.1, 0.1, 0.8]], np.float32))
+    t = np.array([[np.nan, 0.0, 1.0], [-0.5, 0.5, 1.0]], np.float32)  # was 0 for nan and -0.5
+    want = TF.kl_div(torch.tensor(x), torch.tensor(t), reduction="none").numpy()
+    got = F.kl_div(tinycnn.tensor(x), tinycnn.tensor(t), reduction="none").numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_allclose(got, want, rtol=1e-6)

@@ -91,7 +91,9 @@ class NLLLoss(Function):
     def forward(ctx, logp, coef, denom, reduction):
         ctx.save_for_backward(coef)
         ctx.denom, ctx.reduction = denom, reduction
-        return _reduce(-(coef * logp).sum(axis=1), reduction, denom)
+        xp = backend.array_module(logp)
+        # only the weighted entries count: a nan in an ignored row or class stays out
+        return _reduce(-xp.where(coef != 0, coef * logp, 0).sum(axis=1), reduction, denom)
 
     @staticmethod
     def backward(ctx, g):
@@ -486,7 +488,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
 
 
 class KLDiv(Function):
-    """``t (log t - x)`` per element (0 where t = 0), x and t log-probabilities / probabilities
+    """``t log t - t x`` per element (0 log 0 = 0), x and t log-probabilities / probabilities
     (with ``log_target``: ``exp(t) (t - x)``)."""
 
     @staticmethod
@@ -498,10 +500,10 @@ class KLDiv(Function):
             log_t = t
         else:
             p = t
-            # log(0) = -inf; those terms are 0 (0 log 0 = 0)
+            # PyTorch's xlogy(t, t) - t x: 0 log 0 = 0, a nan or negative t gives nan
             with np.errstate(divide="ignore", invalid="ignore"):
                 log_t = xp.log(t)
-                per = xp.where(t > 0, t * (log_t - x), 0).astype(x.dtype, copy=False)
+                per = (xp.where(t == 0, 0, t * log_t) - t * x).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, p, log_t)
         ctx.log_target, ctx.reduction, ctx.denom = log_target, reduction, denom
         return _reduce(per, reduction, denom)
