@@ -62,13 +62,20 @@ def _upstream(g: Any, reduction: str, denom: Any) -> Any:
 # --- cross-entropy and NLL --------------------------------------------------------------------
 
 
+def _weighted_nll(coef: Any, logp: Any) -> Any:
+    """``-sum_c coef[:, c] * logp[:, c]``; only entries with coef != 0 count, so a nan in
+    an ignored sample or in a class that is not the target stays out (as in PyTorch)."""
+    xp = backend.array_module(logp)
+    return -xp.where(coef != 0, coef * logp, 0).sum(axis=1)
+
+
 class CrossEntropy(Function):
     """Fused log-softmax + weighted NLL over axis 1. logits, coef: (N, C, *)."""
 
     @staticmethod
     def forward(ctx, logits, coef, denom, reduction):
         logp = log_softmax_array(logits, axis=1)
-        per = -(coef * logp).sum(axis=1)
+        per = _weighted_nll(coef, logp)
         ctx.save_for_backward(logp, coef)
         ctx.denom, ctx.reduction = denom, reduction
         return _reduce(per, reduction, denom)
@@ -91,9 +98,7 @@ class NLLLoss(Function):
     def forward(ctx, logp, coef, denom, reduction):
         ctx.save_for_backward(coef)
         ctx.denom, ctx.reduction = denom, reduction
-        xp = backend.array_module(logp)
-        # only the weighted entries count: a nan in an ignored row or class stays out
-        return _reduce(-xp.where(coef != 0, coef * logp, 0).sum(axis=1), reduction, denom)
+        return _reduce(_weighted_nll(coef, logp), reduction, denom)
 
     @staticmethod
     def backward(ctx, g):
