@@ -92,8 +92,11 @@ def test_losses_on_an_empty_batch_match_pytorch(loss, reduction):
 
 
 @pytest.mark.parametrize("make", [lambda: nn.BatchNorm2d(3), lambda: nn.BatchNorm2d(3).eval(),
+                                  lambda: nn.BatchNorm2d(3, affine=False),
+                                  lambda: nn.BatchNorm2d(3, affine=False).eval(),
                                   lambda: nn.Conv2d(3, 2, 1), lambda: nn.Linear(3, 2)],
-                         ids=["BatchNorm2d", "BatchNorm2d eval", "Conv2d", "Linear"])
+                         ids=["BatchNorm2d", "BatchNorm2d eval", "BatchNorm2d no affine",
+                              "BatchNorm2d no affine eval", "Conv2d", "Linear"])
 def test_parameterised_layer_rejects_input_of_another_dtype(make):
     layer = make()
     x = tinycnn.randn(2, 3, 4, 4) if not isinstance(layer, nn.Linear) else tinycnn.randn(2, 3)

@@ -87,7 +87,8 @@ def test_batch_norm_gradcheck(training):
     b = tinycnn.randn(3, requires_grad=True)
     # fresh running stats for every call: gradcheck evaluates the function many times
     assert tinycnn.gradcheck(
-        lambda x, w, b: F.batch_norm(x, tinycnn.tensor(rm), tinycnn.tensor(rv), w, b,
+        lambda x, w, b: F.batch_norm(x, tinycnn.tensor(rm, dtype=x.dtype),
+                                     tinycnn.tensor(rv, dtype=x.dtype), w, b,
                                      training=training), [x, w, b])
 
 

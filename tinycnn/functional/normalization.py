@@ -90,7 +90,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             if t.shape != (c,):
                 raise ValueError(f"{fn}: expected {name} of shape ({c},) for input with {c} "
                                  f"channels, got {t.shape}")
-            if name in ("weight", "bias") and t.dtype != input.dtype:  # as conv2d, linear
+            if t.dtype != input.dtype:  # as conv2d, linear (and PyTorch's "mixed dtype")
                 raise TypeError(f"{fn}: input dtype {input.dtype} and {name} dtype {t.dtype} "
                                 "differ")
     if momentum is None or not 0.0 <= float(momentum) <= 1.0:
