@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pytest
 import torch
@@ -54,6 +56,13 @@ def test_read_image_errors(tmp_path):
     (tmp_path / "bad.png").write_text("not an image")
     with pytest.raises(UnreadableImageError, match="bad.png.*not an image"):
         read_image(tmp_path / "bad.png")
+    # a PNG header announcing 100000 x 100000 pixels: PIL's DecompressionBombError before
+    head = b"IHDR" + (100000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+    (tmp_path / "bomb.png").write_bytes(b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + head
+                                        + zlib.crc32(head).to_bytes(4, "big"))
+    with pytest.raises(ValueError, match="bomb.png.*not an image") as e:  # a ValueError too
+        read_image(tmp_path / "bomb.png")
+    assert isinstance(e.value, UnreadableImageError)
     assert read_image.__module__ == "tinycnn.data.io" and tinycnn.data.read_image is read_image
     assert tinycnn.data.make_grid is make_grid and tinycnn.data.save_image is save_image
 

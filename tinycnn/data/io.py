@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from ..tensor import Tensor
 from .datasets.folder import UnreadableImageError
@@ -58,7 +58,8 @@ def _decode(source: Any, name: str, mode: ImageReadMode, apply_exif_orientation:
             if apply_exif_orientation:
                 image = ImageOps.exif_transpose(image)
             array = np.asarray(image.convert(_pil_mode(image, mode)), dtype=np.uint8)
-    except (UnidentifiedImageError, OSError) as e:
+    # PIL raises OSError, ValueError, SyntaxError, DecompressionBombError (a huge size)...
+    except Exception as e:  # noqa: BLE001
         raise UnreadableImageError(f"{name} is not an image file PIL can decode ({e})") from None
     if array.ndim == 2:
         array = array[:, :, None]

@@ -25,8 +25,9 @@ from .arrays import Dataset
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 
-class UnreadableImageError(OSError):
-    """An image file that cannot be opened or decoded (the message names the file)."""
+class UnreadableImageError(OSError, ValueError):
+    """An image file that cannot be opened or decoded (the message names the file); an
+    OSError, and a ValueError as every damaged file tinycnn reads."""
 
 
 def pil_loader(path: str | os.PathLike) -> Image.Image:
