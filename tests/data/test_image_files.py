@@ -94,6 +94,16 @@ def test_make_grid_normalize():
         make_grid(np.zeros((1, 1, 1, 2, 2)))
 
 
+@pytest.mark.parametrize("images, kwargs, message", [
+    ((0, 3, 4, 4), {}, "no images"),  # was ZeroDivisionError
+    ((0, 3, 4, 4), {"normalize": True}, "no images"),
+    ((2, 3, 4, 4), {"padding": -1}, "padding must be"),  # was NumPy's broadcast error
+])
+def test_make_grid_bad_input(images, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_grid(tinycnn.zeros(images), **kwargs)
+
+
 def test_save_image_round_trip(tmp_path):
     x = np.random.default_rng(1).random((4, 3, 6, 6)).astype(np.float32)
     save_image(tinycnn.tensor(x), tmp_path / "grid.png", nrow=2, padding=0)

@@ -60,7 +60,11 @@ def make_grid(tensor: Any, nrow: int = 8, padding: int = 2, normalize: bool = Fa
     """
     if isinstance(nrow, bool) or not isinstance(nrow, int) or nrow < 1:
         raise ValueError(f"make_grid: nrow must be an int >= 1, got {nrow!r}")
+    if isinstance(padding, bool) or not isinstance(padding, int) or padding < 0:
+        raise ValueError(f"make_grid: padding must be an int >= 0, got {padding!r}")
     a = _as_batch(tensor)
+    if a.shape[0] == 0:
+        raise ValueError(f"make_grid: no images to tile (a batch of shape {a.shape})")
     if normalize:
         if a.dtype.kind != "f":
             a = a.astype(backend.get_default_dtype())
