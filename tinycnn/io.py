@@ -349,6 +349,8 @@ def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> np.ndarray:
             f"member {name} is damaged ({e})"
     except (EOFError, OSError, zlib.error) as e:
         problem = f"member {name} is truncated or damaged ({e})"
+    except MemoryError as e:  # a damaged header announcing an absurd shape
+        problem = f"member {name} announces an array larger than memory ({e}): it is damaged"
     except ValueError as e:
         problem = (f"member {name} holds Python objects, which cannot be loaded without "
                    "pickle" if "pickle" in str(e) else f"member {name} is not an array ({e})")

@@ -9,6 +9,7 @@ removes; saved files get the usual permissions (0o666 less the umask).
 
 from __future__ import annotations
 
+import io as io_module
 import lzma
 import os
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +102,19 @@ def test_load_weights_names_a_damaged_file(tmp_path, how, message):
     _damage(path, how)
     with pytest.raises(ValueError, match=message):
         M.load_weights(M.lenet5(), path)
+
+
+def test_member_announcing_an_absurd_shape_is_named(tmp_path):
+    # a .npy header claiming 10^6 x 10^6 floats (4 TB) in front of 64 bytes of data
+    header = io_module.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False,
+                                                  "shape": (10**6, 10**6)})
+    path = tmp_path / "w.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("w.npy", header.getvalue() + bytes(64))
+    for load in (tinycnn.load, lambda p: M.load_weights(M.lenet5(), p)):
+        with pytest.raises(ValueError, match="w.npz.*member w.npy announces an array larger"):
+            load(path)
 
 
 @pytest.mark.parametrize("cut", [0, 3, 10, 15])
