@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 import os
 import pickle
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -189,3 +190,23 @@ def test_damaged_and_foreign_files(tmp_path):
         load_pytorch(tmp_path / "text.pt")
     with pytest.raises(FileNotFoundError, match="missing.pt"):
         load_pytorch(tmp_path / "missing.pt")
+
+
+def test_a_storage_entry_is_read_no_further_than_its_storage_needs(tmp_path):
+    # a deflated entry that expands to 100 MB behind the 4 floats its storage holds
+    path = _save({"w": torch.ones(4)}, tmp_path / "w.pt", True)
+    with zipfile.ZipFile(path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    key = next(n for n in entries if n.endswith("/data/0"))
+    entries[key] += bytes(100_000_000)
+    bomb = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in entries.items():
+            z.writestr(n, data)
+    tracemalloc.start()
+    try:
+        np.testing.assert_array_equal(load_pytorch(bomb)["w"], np.ones(4, np.float32))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
