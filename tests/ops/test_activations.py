@@ -207,3 +207,16 @@ def test_relu6_gradcheck():
     v = gen.uniform(-2, 8, 40)
     v = v[(np.abs(v) > 0.05) & (np.abs(v - 6) > 0.05)]  # away from the kinks
     assert gradcheck(F.relu6, tinycnn.tensor(v, dtype=np.float64, requires_grad=True))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_a_zero_dim_tensor(approximate):
+    # x * const of a 0-d array is a NumPy scalar: the kernels took it for a CuPy array
+    x = tinycnn.tensor(1.5, requires_grad=True)
+    y = F.gelu(x, approximate=approximate)
+    y.backward()
+    tx = torch.tensor(1.5, requires_grad=True)
+    ty = TF.gelu(tx, approximate=approximate)
+    ty.backward()
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)

@@ -79,7 +79,7 @@ def implementation(x: Any) -> ModuleType:
         raise ValueError(f"TINYCNN_KERNELS must be one of {_CHOICES}, got {choice!r}")
     if choice == "reference":
         return reference
-    if isinstance(x, np.ndarray):
+    if isinstance(x, (np.ndarray, np.generic)):  # np.generic: a 0-d result, e.g. x * 2
         from . import cpu  # noqa: PLC0415  (numba is imported on the first kernel call)
 
         return cpu
