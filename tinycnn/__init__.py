@@ -64,6 +64,7 @@ from .functional import (
     argmax,
     argmin,
     argsort,
+    argwhere,
     bincount,
     bmm,
     broadcast_to,
@@ -72,7 +73,10 @@ from .functional import (
     chunk,
     clamp,
     clip,
+    cos,
+    count_nonzero,
     cumsum,
+    diag,
     div,
     dot,
     einsum,
@@ -81,35 +85,52 @@ from .functional import (
     flatten,
     flip,
     floor,
+    floor_divide,
     gather,
     index_select,
+    isclose,
     isfinite,
+    isinf,
     isnan,
+    lerp,
     log,
+    log1p,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
     logsumexp,
     masked_fill,
     matmul,
     max,
     maximum,
     mean,
+    median,
+    meshgrid,
     min,
     minimum,
     mm,
     mul,
+    narrow,
     neg,
     nonzero,
+    outer,
     pad,
     permute,
     pow,
     prod,
+    remainder,
     repeat,
     reshape,
+    roll,
     round,
     scatter,
     sign,
+    sin,
     sort,
     split,
     sqrt,
+    square,
     squeeze,
     stack,
     std,
@@ -127,6 +148,7 @@ from .functional import (
 )
 from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .functional.linalg import tensor_norm as norm
+from .functional.logical import all, any
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Size, Tensor
 
@@ -181,6 +203,11 @@ int32 = _np.int32
 int64 = _np.int64
 uint8 = _np.uint8
 bool_ = _np.bool_
+bool = _np.bool_  # noqa: A001  (torch.bool)
+half = _np.float16
+int8 = _np.int8
+int16 = short = _np.int16
+int = _np.int32  # noqa: A001  (torch.int is int32)
 long = _np.int64
 float = _np.float32  # noqa: A001  (torch.float is float32)
 double = _np.float64
@@ -207,4 +234,8 @@ __all__ = [
     "prod", "rand_like", "randint_like", "randn_like", "repeat", "round", "scatter",
     "set_num_threads", "sign", "t", "tril", "triu", "unbind", "unique",
     "use_deterministic_algorithms", "utils",
+    "all", "any", "argwhere", "cos", "count_nonzero", "diag", "floor_divide", "isclose",
+    "isinf", "lerp", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "median", "meshgrid", "narrow", "outer", "remainder", "roll", "sin", "square",
+    "bool", "half", "int8", "int16", "short", "int",
 ]

@@ -179,14 +179,6 @@ class Tensor:
                                "ambiguous; use .any() or .all()")
         return bool(self._data.reshape(()).item() if self.device == "cpu" else self.item())
 
-    def any(self) -> Tensor:
-        """True if any element is non-zero (a 0-d bool tensor, no gradient)."""
-        return Tensor._wrap(backend.array_module(self._data).asarray(self._data.any()), False)
-
-    def all(self) -> Tensor:
-        """True if every element is non-zero (a 0-d bool tensor, no gradient)."""
-        return Tensor._wrap(backend.array_module(self._data).asarray(self._data.all()), False)
-
     def __float__(self) -> float:
         return float(self.item())
 

@@ -13,7 +13,17 @@ from typing import Any
 
 import numpy as np
 
-from .functional import activation, elementwise, indexing, linalg, reduction, sorting
+from .functional import (
+    activation,
+    elementwise,
+    indexing,
+    layout,
+    linalg,
+    logical,
+    pointwise,
+    reduction,
+    sorting,
+)
 from .functional import shape as shape_ops
 from .tensor import Tensor, _operand_ok
 
@@ -48,6 +58,30 @@ class _Methods:
 
     def bool(self) -> Tensor:
         return self.to(np.bool_)
+
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order (a transpose does not)."""
+        return bool(self._data.flags.c_contiguous)
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802  (PyTorch's name)
+        """The last two dimensions swapped (a batch of matrices transposed)."""
+        return shape_ops.transpose(self, -2, -1)
 
     def type(self, dtype: Any = None) -> Any:
         """``x.type()``: the type's name (``'tinycnn.FloatTensor'``); ``x.type(t)``: this
@@ -129,6 +163,36 @@ class _Methods:
     def div_(self, o: Any) -> Tensor:
         return self._inplace(o, "div")
 
+    def __floordiv__(self, o: Any) -> Tensor:
+        return pointwise.floor_divide(self, o) if _operand_ok(o) else NotImplemented
+
+    def __rfloordiv__(self, o: Any) -> Tensor:
+        return pointwise.floor_divide(o, self) if _operand_ok(o) else NotImplemented
+
+    def __mod__(self, o: Any) -> Tensor:
+        return pointwise.remainder(self, o) if _operand_ok(o) else NotImplemented
+
+    def __rmod__(self, o: Any) -> Tensor:
+        return pointwise.remainder(o, self) if _operand_ok(o) else NotImplemented
+
+    # bitwise on integers, logical on bools (masks: ``(x > 0) & (x < 1)``, ``~mask``)
+    def __and__(self, o: Any) -> Tensor:
+        return logical.bitwise("and", self, o) if _operand_ok(o) else NotImplemented
+
+    def __or__(self, o: Any) -> Tensor:
+        return logical.bitwise("or", self, o) if _operand_ok(o) else NotImplemented
+
+    def __xor__(self, o: Any) -> Tensor:
+        return logical.bitwise("xor", self, o) if _operand_ok(o) else NotImplemented
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> Tensor:
+        return logical.bitwise("not", self)
+
+    def pow_(self, o: Any) -> Tensor:
+        return self._update(elementwise.pow(self, o), "pow_")
+
     def __neg__(self) -> Tensor:
         return elementwise.neg(self)
 
@@ -162,6 +226,42 @@ class _Methods:
 
     def eq(self, o: Any) -> Tensor:
         return elementwise.compare("eq", self, o)
+
+    def ne(self, o: Any) -> Tensor:
+        return elementwise.compare("ne", self, o)
+
+    def lt(self, o: Any) -> Tensor:
+        return elementwise.compare("lt", self, o)
+
+    def le(self, o: Any) -> Tensor:
+        return elementwise.compare("le", self, o)
+
+    def gt(self, o: Any) -> Tensor:
+        return elementwise.compare("gt", self, o)
+
+    def ge(self, o: Any) -> Tensor:
+        return elementwise.compare("ge", self, o)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return logical.any(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return logical.all(self, dim, keepdim)
+
+    def logical_not(self) -> Tensor:
+        return logical.logical_not(self)
+
+    def isinf(self) -> Tensor:
+        return logical.isinf(self)
+
+    def isnan(self) -> Tensor:
+        return elementwise.isnan(self)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return logical.count_nonzero(self, dim)
+
+    def argwhere(self) -> Tensor:
+        return logical.argwhere(self)
 
     # --- methods with PyTorch's names ----------------------------------------------------
     def add(self, o: Any, alpha: float = 1) -> Tensor:
@@ -249,8 +349,45 @@ class _Methods:
     def nonzero(self, as_tuple: bool = False) -> Any:
         return indexing.nonzero(self, as_tuple)
 
-    def flip(self, *dims: Any) -> Tensor:
-        return indexing.flip(self, dims[0] if len(dims) == 1 else dims)
+    def flip(self, *args: Any, dims: Any = None) -> Tensor:
+        dims = dims if dims is not None else args[0] if len(args) == 1 else args
+        return indexing.flip(self, dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return layout.roll(self, shifts, dims)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        return layout.narrow(self, dim, start, length)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return layout.diag(self, diagonal)
+
+    def outer(self, o: Tensor) -> Tensor:
+        return linalg.outer(self, o)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return sorting.median(self, dim, keepdim)
+
+    def sin(self) -> Tensor:
+        return pointwise.sin(self)
+
+    def cos(self) -> Tensor:
+        return pointwise.cos(self)
+
+    def log1p(self) -> Tensor:
+        return pointwise.log1p(self)
+
+    def square(self) -> Tensor:
+        return pointwise.square(self)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return pointwise.lerp(self, end, weight)
+
+    def remainder(self, o: Any) -> Tensor:
+        return pointwise.remainder(self, o)
+
+    def floor_divide(self, o: Any) -> Tensor:
+        return pointwise.floor_divide(self, o)
 
     def repeat(self, *sizes: Any) -> Tensor:
         return indexing.repeat(self, *sizes)
@@ -447,7 +584,7 @@ class _Methods:
 def attach(cls: type) -> None:
     """Copy every method defined in `_Methods` onto ``cls``."""
     for name, value in vars(_Methods).items():
-        if isinstance(value, FunctionType):
+        if isinstance(value, (FunctionType, property)):
             setattr(cls, name, value)
 
 

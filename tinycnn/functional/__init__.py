@@ -67,8 +67,19 @@ from .indexing import (
     unbind,
 )
 from .interpolate import interpolate, upsample
-from .linalg import bmm, dot, einsum, mm
+from .layout import diag, meshgrid, narrow, roll
+from .linalg import bmm, dot, einsum, mm, outer
 from .linear import linear
+from .logical import (
+    argwhere,
+    count_nonzero,
+    isclose,
+    isinf,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+)
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -82,6 +93,7 @@ from .loss import (
 )
 from .normalization import batch_norm
 from .padding import pad
+from .pointwise import cos, floor_divide, lerp, log1p, remainder, sin, square
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import (
     amax,
@@ -118,7 +130,7 @@ from .shape import (
     view,
 )
 from .similarity import cosine_similarity, normalize
-from .sorting import argsort, bincount, sort, topk, unique
+from .sorting import argsort, bincount, median, sort, topk, unique
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -137,4 +149,7 @@ __all__ = [
     "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
     "softplus", "group_norm", "instance_norm", "layer_norm", "conv1d", "conv_transpose2d",
     "fold", "unfold", "cosine_similarity", "embedding", "normalize",
+    "argwhere", "cos", "count_nonzero", "diag", "floor_divide", "isclose", "isinf", "lerp",
+    "log1p", "logical_and", "logical_not", "logical_or", "logical_xor", "median", "meshgrid",
+    "narrow", "outer", "remainder", "roll", "sin", "square",
 ]

@@ -518,11 +518,16 @@ def minimum(a: Any, b: Any) -> Tensor:
     return _binary(Extremum, a, b, True, name="minimum")
 
 
-def where(cond: Any, x: Any, y: Any) -> Tensor:
+def where(cond: Any, x: Any = None, y: Any = None) -> Any:
     """Pick ``x`` where ``cond`` is true, else ``y``; all three broadcast together.
 
     cond: a boolean Tensor or array; x, y: tensors or numbers (gradients flow to both).
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``, as in PyTorch.
     """
+    if x is None and y is None:
+        from .indexing import nonzero  # noqa: PLC0415  (indexing imports this module)
+
+        return nonzero(cond if isinstance(cond, Tensor) else Tensor(cond), as_tuple=True)
     c = cond._data if isinstance(cond, Tensor) else cond
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         ref = x if isinstance(x, Tensor) else y

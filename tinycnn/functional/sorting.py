@@ -108,7 +108,25 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True,
     return _run(x, dim, largest, k, "topk")
 
 
-__all__ = ["ValuesIndices", "argsort", "sort", "topk"]
+def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median (the middle value; of two middle values the smaller): of all
+    elements, a 0-d tensor; along ``dim``, ``(values, indices)`` as ``torch.median``."""
+    from .shape import reshape, squeeze  # noqa: PLC0415
+
+    if dim is None:
+        flat = reshape(x, -1)
+        return _run(flat, 0, False, None, "median").values[(flat.shape[0] - 1) // 2]
+    s = _run(x, dim, False, None, "median")
+    (axis,) = normalize_dims(dim, x.ndim)
+    k = (x.shape[axis] - 1) // 2 if x.ndim else 0
+    pick = (slice(None),) * axis + (slice(k, k + 1),)
+    values, indices = s.values[pick], s.indices[pick]
+    if not keepdim:
+        values, indices = squeeze(values, axis), squeeze(indices, axis)
+    return ValuesIndices(values, indices)
+
+
+__all__ = ["ValuesIndices", "argsort", "median", "sort", "topk"]
 
 
 # --- counting (no gradient) -----------------------------------------------------------------
