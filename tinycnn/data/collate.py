@@ -1,7 +1,7 @@
 """Turn a list of samples into a batch (``default_collate``), and a batch into Tensors.
 
 The batch keeps the structure of one sample, as in PyTorch: a tuple or list of fields
-gives one batched field per position, a dict one per key, a namedtuple the same
+gives a list with one batched field per position, a dict one per key, a namedtuple the same
 namedtuple; images and numbers are stacked, strings are gathered into a list.
 """
 
@@ -53,7 +53,7 @@ def collate_arrays(samples: Sequence[Any]) -> Any:
         fields = [collate_arrays([s[k] for s in samples]) for k in range(width)]
         if hasattr(first, "_fields"):  # a namedtuple
             return type(first)(*fields)
-        return tuple(fields) if isinstance(first, tuple) else fields
+        return fields  # a list for tuples too, as PyTorch's default_collate
     if isinstance(first, _NUMBERS):
         return np.asarray(samples)
     if _is_image(first):
@@ -73,8 +73,9 @@ def default_collate(samples: Sequence[Any]) -> Any:
 
 
 def rebuild(batch: Any, fields: list) -> Any:
-    """A tuple, list or namedtuple like ``batch`` holding ``fields``."""
-    return type(batch)(*fields) if hasattr(batch, "_fields") else type(batch)(fields)
+    """A namedtuple like ``batch`` holding ``fields``, else a list (PyTorch gives a list
+    for a tuple too)."""
+    return type(batch)(*fields) if hasattr(batch, "_fields") else list(fields)
 
 
 def is_fields(batch: Any) -> bool:

@@ -9,6 +9,7 @@ recursive ("chainable") forms, so the rates match PyTorch's to the last bit.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -62,6 +63,15 @@ class LRScheduler:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.__dict__.update(state_dict)
+
+    def _restart(self) -> None:
+        """Start over at epoch 0 from the initial rates (when `SequentialLR` hands over)."""
+        self.last_epoch = -1
+        for group, base in zip(self.optimizer.param_groups, self.base_lrs):
+            group["lr"] = base
+        self._is_initial = True
+        self.step()
+        self._is_initial = False
 
 
 class LambdaLR(LRScheduler):
@@ -426,5 +436,65 @@ class ReduceLROnPlateau(LRScheduler):
         self._last_lr = self._current()
 
 
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after the other: the first until epoch ``milestones[0]``, the
+    next from there (starting over from the initial rates), and so on. The usual warm-up:
+    ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)],
+    milestones=[5])``."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: list, milestones: list[int],
+                 last_epoch: int = -1) -> None:
+        if not schedulers:
+            raise ValueError("SequentialLR expects at least one scheduler, but got none")
+        for i, sched in enumerate(schedulers):
+            if isinstance(sched, ReduceLROnPlateau):
+                raise ValueError(f"SequentialLR does not support ReduceLROnPlateau (scheduler "
+                                 f"{i}): its step() needs the metric")
+            if getattr(sched, "optimizer", None) is not optimizer:
+                raise ValueError(f"SequentialLR expects all schedulers to belong to the same "
+                                 f"optimizer, but scheduler {i} ({type(sched).__name__}) has "
+                                 f"another")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR expects one milestone fewer than schedulers, got "
+                             f"{len(schedulers)} schedulers and {len(milestones)} milestones")
+        self.optimizer = optimizer
+        self._schedulers, self._milestones = list(schedulers), list(milestones)
+        self.last_epoch = last_epoch + 1
+        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+        for group in optimizer.param_groups:  # undo the schedulers' own first steps
+            group["lr"] = group["initial_lr"]
+        for sched in self._schedulers:
+            sched.last_epoch -= 1
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first._is_initial = True
+        first.step()
+        first._is_initial = False
+        self._last_lr = first.get_last_lr()
+
+    def step(self) -> None:
+        """Advance one epoch with the scheduler whose turn it is."""
+        self.last_epoch += 1
+        i = bisect_right(self._milestones, self.last_epoch)
+        sched = self._schedulers[i]
+        if i > 0 and self._milestones[i - 1] == self.last_epoch:
+            sched._restart()
+        else:
+            sched.step()
+        self._last_lr = sched.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Its own counters and each scheduler's state (under ``"_schedulers"``)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for sched, sub in zip(self._schedulers, state.pop("_schedulers")):
+            sched.load_state_dict(sub)
+        self.__dict__.update(state)
+
+
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler",
-           "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau", "StepLR"]
+           "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau",
+           "SequentialLR", "StepLR"]
