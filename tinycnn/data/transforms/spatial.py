@@ -253,6 +253,11 @@ class RandomRotation(RandomTransform):
         return back(geometry.rotate(a, params["angle"], self.interpolation, self.center, self.fill))
 
 
+class Crops(tuple):
+    """The crops of one image (what `FiveCrop` / `TenCrop` give): the DataLoader stacks
+    them into one field ``(N, n_crops, ...)``, where another tuple is split into fields."""
+
+
 class FiveCrop(Transform):
     """The four corner crops and the centre crop of ``size``.
 
@@ -276,7 +281,7 @@ class FiveCrop(Transform):
         a, back = as_nhwc(x, batched)
         crops = self.crops(a)
         if not batched:
-            return tuple(back(c) for c in crops)
+            return Crops(back(c) for c in crops)
         out = np.stack(crops, axis=1)  # (N, K, h, w, C), channel axis kept even for grey
         return Tensor(np.moveaxis(out, -1, -3)) if isinstance(x, Tensor) else out
 
