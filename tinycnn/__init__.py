@@ -13,6 +13,7 @@ from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_
 from .backend import (
     DeviceError,
     Generator,
+    default_generator,
     device,
     get_default_dtype,
     manual_seed,
@@ -82,11 +83,15 @@ from .functional import (
     einsum,
     equal,
     exp,
+    exp2,
     flatten,
     flip,
     floor,
     floor_divide,
+    fmod,
+    frac,
     gather,
+    index_add,
     index_select,
     isclose,
     isfinite,
@@ -95,12 +100,15 @@ from .functional import (
     lerp,
     log,
     log1p,
+    log2,
+    log10,
     logical_and,
     logical_not,
     logical_or,
     logical_xor,
     logsumexp,
     masked_fill,
+    masked_select,
     matmul,
     max,
     maximum,
@@ -111,6 +119,7 @@ from .functional import (
     minimum,
     mm,
     mul,
+    nan_to_num,
     narrow,
     neg,
     nonzero,
@@ -124,7 +133,9 @@ from .functional import (
     reshape,
     roll,
     round,
+    rsqrt,
     scatter,
+    scatter_add,
     sign,
     sin,
     sort,
@@ -134,16 +145,20 @@ from .functional import (
     squeeze,
     stack,
     std,
+    std_mean,
     sub,
     sum,
+    take_along_dim,
     topk,
     transpose,
     tril,
     triu,
+    trunc,
     unbind,
     unique,
     unsqueeze,
     var,
+    var_mean,
     where,
 )
 from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh
@@ -156,6 +171,26 @@ from .tensor import Size, Tensor
 def is_tensor(obj: object) -> bool:
     """True if ``obj`` is a tinycnn Tensor."""
     return isinstance(obj, Tensor)
+
+
+def initial_seed() -> int:
+    """The seed of the global CPU generator (the last `manual_seed`, else a random one)."""
+    return default_generator.initial_seed()
+
+
+def seed() -> int:
+    """Seed the global generators from fresh entropy and return that seed."""
+    return default_generator.seed()
+
+
+def get_rng_state() -> Tensor:
+    """The global CPU generator's state as a uint8 tensor (for `set_rng_state`)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the global CPU generator to a state from `get_rng_state`."""
+    default_generator.set_state(new_state)
 
 
 def numel(t: Tensor) -> int:
@@ -238,4 +273,7 @@ __all__ = [
     "isinf", "lerp", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor",
     "median", "meshgrid", "narrow", "outer", "remainder", "roll", "sin", "square",
     "bool", "half", "int8", "int16", "short", "int",
+    "default_generator", "get_rng_state", "initial_seed", "seed", "set_rng_state",
+    "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
+    "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
 ]

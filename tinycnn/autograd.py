@@ -512,6 +512,19 @@ def root_grad(t: Tensor, grad: Any, what: str = "grad") -> Any:
     return g
 
 
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None) -> None:
+    """``tensors[i].backward(grad_tensors[i])`` for each (``torch.autograd.backward``):
+    gradients of all of them accumulate into the leaves' ``.grad``."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(tensors)} tensors and {len(grad_tensors)} "
+                         "grad_tensors")
+    for t, g in zip(tensors, grad_tensors):
+        t.backward(g, retain_graph=bool(retain_graph))
+
+
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
          create_graph: bool = False, allow_unused: bool = False) -> tuple:
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple of Tensors (as

@@ -22,6 +22,7 @@ from .functional import (
     logical,
     pointwise,
     reduction,
+    select,
     sorting,
 )
 from .functional import shape as shape_ops
@@ -193,6 +194,59 @@ class _Methods:
     def pow_(self, o: Any) -> Tensor:
         return self._update(elementwise.pow(self, o), "pow_")
 
+    # in-place versions of element-wise functions (``x.abs_()``, ``x.sqrt_()``, ...)
+    def abs_(self) -> Tensor:
+        return self._update(elementwise.abs(self), "abs_")
+
+    def sqrt_(self) -> Tensor:
+        return self._update(elementwise.sqrt(self), "sqrt_")
+
+    def exp_(self) -> Tensor:
+        return self._update(elementwise.exp(self), "exp_")
+
+    def log_(self) -> Tensor:
+        return self._update(elementwise.log(self), "log_")
+
+    def neg_(self) -> Tensor:
+        return self._update(elementwise.neg(self), "neg_")
+
+    def relu_(self) -> Tensor:
+        return self._update(activation.relu(self), "relu_")
+
+    def sigmoid_(self) -> Tensor:
+        return self._update(activation.sigmoid(self), "sigmoid_")
+
+    def tanh_(self) -> Tensor:
+        return self._update(activation.tanh(self), "tanh_")
+
+    # in-place shape changes: the tensor becomes a view of its data with the new shape
+    def _reshape_inplace(self, out: Tensor, op: str) -> Tensor:
+        self._check_inplace_allowed(op)
+        self._data, self._ctx, self._out_index = out._data, out._ctx, out._out_index
+        self.requires_grad = out.requires_grad
+        return self
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return self._reshape_inplace(shape_ops.squeeze(self, dim), "squeeze_")
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return self._reshape_inplace(shape_ops.unsqueeze(self, dim), "unsqueeze_")
+
+    def t_(self) -> Tensor:
+        return self._reshape_inplace(self.t(), "t_")
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor out of the graph in place: it becomes a leaf needing no grad."""
+        self._ctx, self._out_index, self.requires_grad = None, 0, False
+        return self
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self.dtype.itemsize
+
     def __neg__(self) -> Tensor:
         return elementwise.neg(self)
 
@@ -273,8 +327,8 @@ class _Methods:
     def mul(self, o: Any) -> Tensor:
         return elementwise.mul(self, o)
 
-    def div(self, o: Any) -> Tensor:
-        return elementwise.div(self, o)
+    def div(self, o: Any, rounding_mode: str | None = None) -> Tensor:
+        return elementwise.div(self, o, rounding_mode)
 
     def pow(self, o: Any) -> Tensor:
         return elementwise.pow(self, o)
@@ -370,6 +424,46 @@ class _Methods:
 
     def sin(self) -> Tensor:
         return pointwise.sin(self)
+
+    def rsqrt(self) -> Tensor:
+        return pointwise.rsqrt(self)
+
+    def trunc(self) -> Tensor:
+        return pointwise.trunc(self)
+
+    def frac(self) -> Tensor:
+        return pointwise.frac(self)
+
+    def fmod(self, o: Any) -> Tensor:
+        return pointwise.fmod(self, o)
+
+    def log2(self) -> Tensor:
+        return pointwise.log2(self)
+
+    def log10(self) -> Tensor:
+        return pointwise.log10(self)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return pointwise.nan_to_num(self, nan, posinf, neginf)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return select.masked_select(self, mask)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return select.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return self._update(select.scatter_add(self, dim, index, src), "scatter_add_")
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, alpha: Any = 1) -> Tensor:
+        return select.index_add(self, dim, index, source, alpha)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, alpha: Any = 1) -> Tensor:
+        return self._update(select.index_add(self, dim, index, source, alpha), "index_add_")
+
+    def take_along_dim(self, indices: Tensor, dim: int) -> Tensor:
+        return select.take_along_dim(self, indices, dim)
 
     def cos(self) -> Tensor:
         return pointwise.cos(self)

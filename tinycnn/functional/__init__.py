@@ -20,6 +20,16 @@ from .activation import (
     softplus,
     tanh,
 )
+from .composite import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    avg_pool1d,
+    hardsigmoid,
+    hardtanh,
+    max_pool1d,
+    mish,
+    pixel_shuffle,
+)
 from .conv import col2im, conv2d, im2col
 from .conv1d import conv1d
 from .conv_transpose import conv_transpose2d
@@ -93,7 +103,23 @@ from .loss import (
 )
 from .normalization import batch_norm
 from .padding import pad
-from .pointwise import cos, floor_divide, lerp, log1p, remainder, sin, square
+from .pointwise import (
+    cos,
+    exp2,
+    floor_divide,
+    fmod,
+    frac,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    nan_to_num,
+    remainder,
+    rsqrt,
+    sin,
+    square,
+    trunc,
+)
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import (
     amax,
@@ -108,10 +134,13 @@ from .reduction import (
     min,
     prod,
     std,
+    std_mean,
     sum,
     var,
+    var_mean,
 )
 from .sample_norm import group_norm, instance_norm, layer_norm
+from .select import index_add, masked_select, scatter_add, take_along_dim
 from .shape import (
     broadcast_to,
     cat,
@@ -152,4 +181,8 @@ __all__ = [
     "argwhere", "cos", "count_nonzero", "diag", "floor_divide", "isclose", "isinf", "lerp",
     "log1p", "logical_and", "logical_not", "logical_or", "logical_xor", "median", "meshgrid",
     "narrow", "outer", "remainder", "roll", "sin", "square",
+    "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
+    "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "hardsigmoid", "hardtanh",
+    "max_pool1d", "mish", "pixel_shuffle",
 ]

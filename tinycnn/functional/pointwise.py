@@ -1,5 +1,6 @@
 """More element-wise math with PyTorch's names: ``sin``, ``cos``, ``log1p``, ``square``,
-``lerp``, ``remainder`` (Python's ``%``) and ``floor_divide`` (``//``).
+``lerp``, ``remainder`` (Python's ``%``), ``floor_divide`` (``//``), ``fmod``, ``trunc``,
+``frac``, ``rsqrt``, ``log2``, ``log10``, ``exp2``, ``nan_to_num``.
 
 Each backward is the derivative: ``cos`` for ``sin``, ``-sin`` for ``cos``, ``1 / (1 + x)``
 for ``log1p``; ``a % b = a - b * floor(a / b)`` passes the gradient to ``a`` unchanged and
@@ -9,6 +10,7 @@ either).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,20 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
-from .elementwise import _binary, _floating, add, mul, pow, sub, unbroadcast
+from .elementwise import (
+    _binary,
+    _floating,
+    _rounding,
+    add,
+    div,
+    exp,
+    log,
+    mul,
+    pow,
+    sub,
+    unbroadcast,
+    where,
+)
 
 
 class Sin(Function):
@@ -125,4 +140,55 @@ def floor_divide(a: Any, b: Any) -> Tensor:
     return _binary(FloorDivide, a, b, name="floor_divide").detach()
 
 
-__all__ = ["cos", "floor_divide", "lerp", "log1p", "remainder", "sin", "square"]
+def trunc(x: Tensor) -> Tensor:
+    """Each element rounded toward zero (zero gradient, as ``floor``)."""
+    return _rounding(x, "trunc")
+
+
+def frac(x: Tensor) -> Tensor:
+    """The fractional part ``x - trunc(x)`` (sign of ``x``)."""
+    return sub(x, trunc(x))
+
+
+def fmod(a: Any, b: Any) -> Tensor:
+    """``a - b * trunc(a / b)``: C's remainder, with the sign of ``a`` (unlike ``%``)."""
+    out = sub(a, mul(b, trunc(div(a, b))))
+    kinds = {getattr(v, "dtype", np.asarray(v).dtype).kind for v in (a, b)}
+    if kinds <= set("iub"):  # integers in, integers out (as PyTorch)
+        return out.to(a.dtype if isinstance(a, Tensor) else b.dtype)
+    return out
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """``1 / sqrt(x)``."""
+    return pow(_floating(x, "rsqrt"), -0.5)
+
+
+def log2(x: Tensor) -> Tensor:
+    """The base-2 logarithm."""
+    return div(log(_floating(x, "log2")), math.log(2.0))
+
+
+def log10(x: Tensor) -> Tensor:
+    """The base-10 logarithm."""
+    return div(log(_floating(x, "log10")), math.log(10.0))
+
+
+def exp2(x: Tensor) -> Tensor:
+    """``2 ** x``."""
+    return exp(mul(_floating(x, "exp2"), math.log(2.0)))
+
+
+def nan_to_num(x: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """``x`` with NaN replaced by ``nan`` and +-inf by ``posinf`` / ``neginf`` (the
+    dtype's largest / lowest value by default); the gradient flows where ``x`` is finite."""
+    xp = backend.array_module(x._data)
+    if x.dtype.kind != "f":
+        return x.clone()
+    filled = xp.nan_to_num(x._data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(Tensor._wrap(xp.isfinite(x._data), False), x, Tensor._wrap(filled, False))
+
+
+__all__ = ["cos", "exp2", "floor_divide", "fmod", "frac", "lerp", "log10", "log1p", "log2",
+           "nan_to_num", "remainder", "rsqrt", "sin", "square", "trunc"]

@@ -365,6 +365,18 @@ def _accumulator_dtype(x: Tensor, dtype: Any) -> np.dtype:
     return np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
 
 
+def var_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """``(var(x, ...), mean(x, ...))`` over the same dims."""
+    return (var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim))
+
+
+def std_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """``(std(x, ...), mean(x, ...))`` over the same dims."""
+    return (std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim))
+
+
 def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """Running sums along ``dim`` (integer input gives int64, as in PyTorch)."""
     (axis,) = normalize_dims(dim, x.ndim)
