@@ -76,8 +76,10 @@ from .functional import (
     clip,
     cos,
     count_nonzero,
+    cumprod,
     cumsum,
     diag,
+    diff,
     div,
     dot,
     einsum,
@@ -276,4 +278,5 @@ __all__ = [
     "default_generator", "get_rng_state", "initial_seed", "seed", "set_rng_state",
     "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
     "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
+    "cumprod", "diff",
 ]

@@ -55,10 +55,16 @@ class Tensor:
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "__weakref__")
     __array_priority__ = 1000  # numpy_scalar * tensor -> Tensor.__rmul__
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any, *sizes: int, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data._data
-        if isinstance(data, (list, tuple)):
+        if sizes or type(data) is int:  # torch.Tensor(2, 3): a new float tensor of that size
+            shape = (data, *sizes)
+            if not all(type(s) is int and s >= 0 for s in shape):
+                raise TypeError(f"Tensor: expected data, or sizes as non-negative ints, got "
+                                f"{shape!r}")
+            data = np.zeros(shape, dtype=backend.get_default_dtype())
+        elif isinstance(data, (list, tuple)):
             # torch.Tensor([[1, 2], [3, 4]]) is float32, as in PyTorch (tensor() infers)
             data = np.asarray(data, dtype=backend.get_default_dtype())
         elif not hasattr(data, "ndim") or isinstance(data, np.generic):

@@ -410,6 +410,12 @@ class _Methods:
     def roll(self, shifts: Any, dims: Any = None) -> Tensor:
         return layout.roll(self, shifts, dims)
 
+    def diff(self, n: int = 1, dim: int = -1) -> Tensor:
+        return layout.diff(self, n, dim)
+
+    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+        return reduction.cumprod(self, dim, dtype)
+
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
         return layout.narrow(self, dim, start, length)
 

@@ -77,7 +77,7 @@ from .indexing import (
     unbind,
 )
 from .interpolate import interpolate, upsample
-from .layout import diag, meshgrid, narrow, roll
+from .layout import diag, diff, meshgrid, narrow, roll
 from .linalg import bmm, dot, einsum, mm, outer
 from .linear import linear
 from .logical import (
@@ -126,6 +126,7 @@ from .reduction import (
     amin,
     argmax,
     argmin,
+    cumprod,
     cumsum,
     equal,
     logsumexp,
@@ -184,5 +185,5 @@ __all__ = [
     "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
     "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "hardsigmoid", "hardtanh",
-    "max_pool1d", "mish", "pixel_shuffle",
+    "max_pool1d", "mish", "pixel_shuffle", "cumprod", "diff",
 ]

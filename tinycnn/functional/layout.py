@@ -1,4 +1,5 @@
-"""Rearrangements with PyTorch's names: ``roll``, ``narrow``, ``diag``, ``meshgrid``.
+"""Rearrangements with PyTorch's names: ``roll``, ``narrow``, ``diag``, ``meshgrid``,
+and ``diff`` (differences of neighbours: two narrows and a subtraction).
 
 ``roll`` is an ``index_select`` with shifted indices and ``narrow`` a slice, so their
 gradients are those ops' gradients; ``meshgrid`` is reshapes and expands. Only ``diag``
@@ -14,6 +15,7 @@ import numpy as np
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor
+from .elementwise import sub
 from .indexing import index_select
 from .reduction import normalize_dims
 from .shape import expand, getitem, reshape
@@ -102,4 +104,15 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     return tuple(out)
 
 
-__all__ = ["diag", "meshgrid", "narrow", "roll"]
+def diff(x: Tensor, n: int = 1, dim: int = -1) -> Tensor:
+    """``x[i + 1] - x[i]`` along ``dim``, applied ``n`` times (one element shorter each)."""
+    (d,) = normalize_dims(dim, x.ndim, "dim")
+    for _ in range(n):
+        length = x.shape[d] - 1
+        if length < 0:
+            return x
+        x = sub(narrow(x, d, 1, length), narrow(x, d, 0, length))
+    return x
+
+
+__all__ = ["diag", "diff", "meshgrid", "narrow", "roll"]

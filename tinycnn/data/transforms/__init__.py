@@ -16,6 +16,8 @@ from .base import (
     Transform,
     apply_batch,
 )
+from .conversion import ConvertImageDtype, PILToTensor
+from .erasing import RandomErasing
 from .photometric import ColorJitter, Grayscale
 from .spatial import (
     CenterCrop,
@@ -34,5 +36,5 @@ __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "FiveCrop", "Grayscale", "Lambda", "Normalize", "Pad",
     "RandomApply", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
     "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
-    "Transform", "apply_batch",
+    "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing",
 ]
