@@ -326,3 +326,13 @@ def test_loader_and_samplers_take_a_tinycnn_generator():
     assert sorted(sum(order(2), [])) == list(range(12))
     picks = list(RandomSampler(ds, generator=tinycnn.Generator().manual_seed(5)))
     assert picks == list(RandomSampler(ds, generator=tinycnn.Generator().manual_seed(5)))
+
+
+def test_subset_keeps_indices_as_given_and_batches_are_lists():
+    ds = TensorDataset(tinycnn.arange(10))
+    sub = Subset(ds, [1, 3, 5])
+    assert sub.indices == [1, 3, 5] and sub[1][0].item() == 3
+    sub.indices = range(2)
+    assert len(sub) == 2 and sub[1][0].item() == 1
+    assert isinstance(next(iter(DataLoader(ds, batch_size=2))), list)  # as PyTorch: a list
+    assert isinstance(default_collate([(1, 2), (3, 4)]), list)

@@ -386,3 +386,31 @@ def test_random_apply_changes_about_p_of_the_images_and_is_seeded():
     assert RandomApply([RandomHorizontalFlip(1.0)], p=0.0)(img) is img
     with pytest.raises(ValueError, match="p must be a probability"):
         RandomApply([], p=1.5)
+
+
+# --- RandomErasing, PILToTensor, ConvertImageDtype --------------------------------------------
+
+def test_random_erasing_blanks_one_rectangle_per_image():
+    x = tinycnn.ones(3, 16, 16)
+    y = T.RandomErasing(p=1.0, value=(0.0, 0.5, 0.25))(x)
+    erased = y.numpy()[0] == 0
+    rows, cols = np.nonzero(erased)
+    assert erased.any() and erased.sum() == (np.ptp(rows) + 1) * (np.ptp(cols) + 1)
+    assert np.all(y.numpy()[1][erased] == 0.5) and x.numpy().min() == 1  # input untouched
+    assert np.array_equal(T.RandomErasing(p=0.0)(x).numpy(), x.numpy())
+    batch = T.RandomErasing(p=1.0).batch(tinycnn.ones(4, 3, 8, 8))
+    assert batch.shape == (4, 3, 8, 8) and all((batch.numpy()[k] == 0).any() for k in range(4))
+    with pytest.raises(ValueError, match="random"):
+        T.RandomErasing(value="random")
+
+
+def test_pil_to_tensor_and_convert_image_dtype_as_torchvision():
+    img = Image.fromarray(np.arange(12, dtype=np.uint8).reshape(2, 2, 3))
+    t = T.PILToTensor()(img)
+    assert t.dtype == np.uint8 and t.tolist() == np.arange(12).reshape(2, 2, 3).transpose(
+        2, 0, 1).tolist()
+    assert T.PILToTensor()(img.convert("L")).shape == (1, 2, 2)
+    f = T.ConvertImageDtype(tinycnn.float32)(tinycnn.tensor([0, 51, 255], dtype=tinycnn.uint8))
+    np.testing.assert_allclose(f.numpy(), [0.0, 0.2, 1.0])
+    back = T.ConvertImageDtype(tinycnn.uint8)(f)
+    assert back.dtype == np.uint8 and back.tolist() == [0, 51, 255]

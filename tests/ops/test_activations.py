@@ -207,3 +207,24 @@ def test_relu6_gradcheck():
     v = gen.uniform(-2, 8, 40)
     v = v[(np.abs(v) > 0.05) & (np.abs(v - 6) > 0.05)]  # away from the kinks
     assert gradcheck(F.relu6, tinycnn.tensor(v, dtype=np.float64, requires_grad=True))
+
+
+# --- inplace=True writes into the input, as in PyTorch --------------------------------------
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "silu", "hardswish",
+                                  "hardtanh", "hardsigmoid", "mish"])
+def test_functional_inplace_writes_into_the_input(name):
+    x = np.array([-3.0, -0.5, 0.5, 7.0], np.float32)
+    ours, theirs = tinycnn.tensor(x), torch.tensor(x)
+    out = getattr(F, name)(ours, inplace=True)
+    getattr(TF, name)(theirs, inplace=True)
+    assert out is ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    # inside a graph the input takes over the recorded result and the gradient is right
+    w = tinycnn.tensor(x, requires_grad=True)
+    h = w * 1
+    getattr(F, name)(h, inplace=True).sum().backward()
+    wt = torch.tensor(x, requires_grad=True)
+    ht = wt * 1
+    getattr(TF, name)(ht, inplace=True).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-5, atol=1e-6)

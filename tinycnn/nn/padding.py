@@ -28,7 +28,9 @@ class _Pad2d(Module):
         return F.pad(x, self.padding, mode=self.mode)
 
     def extra_repr(self) -> str:
-        return f"{self.padding}" + (f", value={self.value}" if type(self) is ConstantPad2d else "")
+        if type(self) is ConstantPad2d:
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
 
 
 class ZeroPad2d(_Pad2d):
