@@ -237,6 +237,15 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` with this tensor's gradient during ``backward``; if it
+        returns a tensor, that replaces the gradient. ``.remove()`` on the returned
+        handle takes the hook off (as in PyTorch; Grad-CAM keeps activations' gradients
+        this way)."""
+        from .autograd import register_hook  # noqa: PLC0415
+
+        return register_hook(self, hook)
+
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward`` (leaves
         always keep theirs)."""
