@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as _np
 
-from . import accelerator, autograd, backends, cuda, functional, linalg
+from . import accelerator, amp, autograd, backends, cuda, functional, linalg
+from .amp import autocast
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     DeviceError,
@@ -278,5 +279,5 @@ __all__ = [
     "default_generator", "get_rng_state", "initial_seed", "seed", "set_rng_state",
     "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
     "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
-    "cumprod", "diff",
+    "cumprod", "diff", "amp", "autocast",
 ]

@@ -420,8 +420,6 @@ def test_tensors_must_be_positional_arguments_of_apply():
 # --- Tensor.register_hook -------------------------------------------------------------------
 
 def test_register_hook_sees_and_replaces_gradients_as_pytorch():
-    import torch
-
     def run(lib):
         x = lib.tensor([1.0, 2.0], requires_grad=True)
         seen = []

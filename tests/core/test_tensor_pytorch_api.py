@@ -5,6 +5,8 @@ generators and the module-level switches."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -398,3 +400,37 @@ def test_autograd_backward_of_several_tensors():
     assert x.grad.tolist() == [4.0, 6.0]
     tinycnn.autograd.backward(x * 3, grad_tensors=tinycnn.tensor([1.0, 0.5]))
     assert x.grad.tolist() == [7.0, 7.5]
+
+
+# --- automatic mixed precision names (tinycnn.amp) -------------------------------------------
+
+def _amp_run(lib, enabled, device, overflow_at=None):
+    m = lib.nn.Linear(2, 1)
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor([[0.5, -0.5]]))
+        m.bias.fill_(0.1)
+    opt = lib.optim.SGD(m.parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="CUDA is not available") if device == "cuda" \
+            and enabled and not lib.cuda.is_available() else contextlib.nullcontext():
+        scaler = lib.amp.GradScaler(device, enabled=enabled, growth_interval=2)
+    out = []
+    for i in range(5):
+        opt.zero_grad()
+        with lib.autocast(device_type="cpu", dtype=lib.bfloat16 if lib is torch else None):
+            loss = m(lib.ones(1, 2)).sum() * (np.inf if i == overflow_at else 1.0)
+        scaler.scale(loss.float()).backward()
+        scaler.unscale_(opt)  # as before clipping
+        scaler.step(opt)
+        scaler.update()
+        out.append((scaler.get_scale(), m.weight.detach().numpy().round(4).tolist()))
+    return out
+
+
+@pytest.mark.parametrize("enabled,device,overflow_at", [(True, "cpu", None), (True, "cpu", 1),
+                                                        (False, "cpu", None), (True, "cuda", None)])
+def test_grad_scaler_and_autocast_follow_pytorch(enabled, device, overflow_at):
+    import tinycnn.optim  # noqa: F401  (lib.optim below)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        ours = _amp_run(tinycnn, enabled, device, overflow_at)
+    assert ours == _amp_run(torch, enabled, device, overflow_at)
