@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from . import amp  # torch.cuda.amp.GradScaler / autocast: the same as tinycnn.amp's
 from .backend import _cupy, cuda_available, manual_seed_cuda
 
 
