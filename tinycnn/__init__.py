@@ -234,21 +234,17 @@ def __getattr__(name: str):
     return value
 
 
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-uint8 = _np.uint8
-bool_ = _np.bool_
-bool = _np.bool_  # noqa: A001  (torch.bool)
-half = _np.float16
-int8 = _np.int8
-int16 = short = _np.int16
-int = _np.int32  # noqa: A001  (torch.int is int32)
-long = _np.int64
-float = _np.float32  # noqa: A001  (torch.float is float32)
-double = _np.float64
+# dtypes are NumPy dtype objects, the very objects ``tensor.dtype`` returns, so that
+# ``x.dtype is tinycnn.float32`` and ``{tinycnn.float32: ...}[x.dtype]`` work as in PyTorch
+float16 = half = _np.dtype(_np.float16)
+float32 = float = _np.dtype(_np.float32)  # noqa: A001  (torch.float is float32)
+float64 = double = _np.dtype(_np.float64)
+int8 = _np.dtype(_np.int8)
+int16 = short = _np.dtype(_np.int16)
+int32 = int = _np.dtype(_np.int32)  # noqa: A001  (torch.int is int32)
+int64 = long = _np.dtype(_np.int64)
+uint8 = _np.dtype(_np.uint8)
+bool_ = bool = _np.dtype(_np.bool_)  # noqa: A001  (torch.bool)
 
 __all__ = [
     "DeviceError", "Function", "device", "GradcheckError", "Tensor", "abs", "add", "amax", "amin",

@@ -16,6 +16,9 @@ from idiom_runner import compare
 DOCUMENTED = {
     "tensor from numpy float64": "torch.tensor(float64 array) gives the default float32",
     "custom Dataset float64 numpy": "the DataLoader's batching gives float fields float32",
+    "Dataset returns tuple of float label": "the DataLoader's batching gives float fields "
+                                            "float32",
+    "save model raises": "torch.save(model) (pickle) is refused: save model.state_dict()",
 }
 
 
