@@ -6,6 +6,8 @@ in `tinycnn.nn`, functions in `tinycnn.functional`, optimizers in `tinycnn.optim
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as _np
 
 from . import accelerator, amp, autograd, backends, cuda, functional, linalg
@@ -71,6 +73,7 @@ from .functional import (
     bmm,
     broadcast_to,
     cat,
+    cdist,
     ceil,
     chunk,
     clamp,
@@ -85,6 +88,7 @@ from .functional import (
     dot,
     einsum,
     equal,
+    erf,
     exp,
     exp2,
     flatten,
@@ -94,12 +98,14 @@ from .functional import (
     fmod,
     frac,
     gather,
+    heaviside,
     index_add,
     index_select,
     isclose,
     isfinite,
     isinf,
     isnan,
+    kthvalue,
     lerp,
     log,
     log1p,
@@ -133,6 +139,7 @@ from .functional import (
     prod,
     remainder,
     repeat,
+    repeat_interleave,
     reshape,
     roll,
     round,
@@ -152,6 +159,7 @@ from .functional import (
     sub,
     sum,
     take_along_dim,
+    tile,
     topk,
     transpose,
     tril,
@@ -194,6 +202,16 @@ def get_rng_state() -> Tensor:
 def set_rng_state(new_state: Tensor) -> None:
     """Restore the global CPU generator to a state from `get_rng_state`."""
     default_generator.set_state(new_state)
+
+
+def clamp_min(x: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """``clamp(x, min=min)``."""
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """``clamp(x, max=max)``."""
+    return clamp(x, max=max)
 
 
 def numel(t: Tensor) -> int:
@@ -276,4 +294,6 @@ __all__ = [
     "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
     "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
     "cumprod", "diff", "amp", "autocast",
+    "cdist", "clamp_min", "clamp_max", "erf", "heaviside", "kthvalue", "repeat_interleave",
+    "tile",
 ]

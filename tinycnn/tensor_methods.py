@@ -431,6 +431,27 @@ class _Methods:
     def sin(self) -> Tensor:
         return pointwise.sin(self)
 
+    def erf(self) -> Tensor:
+        return pointwise.erf(self)
+
+    def heaviside(self, values: Any) -> Tensor:
+        return pointwise.heaviside(self, values)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        return elementwise.clip(self, min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        return elementwise.clip(self, max=max)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
+        return layout.repeat_interleave(self, repeats, dim)
+
+    def tile(self, dims: Any) -> Tensor:
+        return layout.tile(self, dims)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return sorting.kthvalue(self, k, dim, keepdim)
+
     def rsqrt(self) -> Tensor:
         return pointwise.rsqrt(self)
 

@@ -414,3 +414,15 @@ def test_pil_to_tensor_and_convert_image_dtype_as_torchvision():
     np.testing.assert_allclose(f.numpy(), [0.0, 0.2, 1.0])
     back = T.ConvertImageDtype(tinycnn.uint8)(f)
     assert back.dtype == np.uint8 and back.tolist() == [0, 51, 255]
+
+
+def test_random_grayscale_and_antialias_argument():
+    x = tinycnn.rand(3, 4, 4)
+    y = T.RandomGrayscale(p=1.0)(x)
+    assert y.shape == (3, 4, 4) and np.allclose(y.numpy()[0], y.numpy()[2])
+    assert np.array_equal(T.RandomGrayscale(p=0.0)(x).numpy(), x.numpy())
+    batch = T.RandomGrayscale(p=1.0).batch(np.full((2, 3, 3, 3), (10, 200, 30), np.uint8))
+    assert batch.dtype == np.uint8 and (batch[..., 0] == batch[..., 1]).all()
+    assert T.Resize((4, 6), antialias=True)(tinycnn.zeros(3, 8, 12)).shape == (3, 4, 6)
+    with pytest.raises(ValueError, match="antialias=False"):
+        T.Resize(4, antialias=False)

@@ -155,6 +155,18 @@ OPS = [
     ("var_mean", [(3, 4)], lambda x: tinycnn.var_mean(x, 1), lambda x: torch.var_mean(x, 1)),
     ("std_mean", [(3, 4)], lambda x: tinycnn.std_mean(x, dim=0, correction=0),
      lambda x: torch.std_mean(x, dim=0, correction=0)),
+    ("erf", [(3, 4)], tinycnn.erf, torch.erf),
+    ("clamp_min_max", [(3, 4)], lambda x: x.clamp_min(-0.5) + tinycnn.clamp_max(x, 0.5),
+     lambda x: x.clamp_min(-0.5) + torch.clamp_max(x, 0.5)),
+    ("repeat_interleave", [(2, 3)], lambda x: x.repeat_interleave(2, dim=1),
+     lambda x: x.repeat_interleave(2, dim=1)),
+    ("repeat_interleave_flat", [(2, 3)], lambda x: tinycnn.repeat_interleave(x, 3),
+     lambda x: torch.repeat_interleave(x, 3)),
+    ("tile", [(2, 3)], lambda x: tinycnn.tile(x, (2, 1, 2)), lambda x: torch.tile(x, (2, 1, 2))),
+    ("kthvalue", [(3, 5)], lambda x: x.kthvalue(2, dim=1), lambda x: x.kthvalue(2, dim=1)),
+    ("cdist", [(2, 3, 4), (2, 5, 4)], tinycnn.cdist, torch.cdist),
+    ("pairwise_distance", [(3, 4), (3, 4)], tinycnn.functional.pairwise_distance,
+     torch.nn.functional.pairwise_distance),
 ]
 
 
@@ -190,6 +202,7 @@ GRADCHECKS = [
     ("scatter_add", lambda x: tinycnn.zeros(2, 2, dtype=np.float64).scatter_add(
         0, tinycnn.tensor([[1, 1], [0, 1], [1, 0]]), x), (3, 2)),
     ("median", lambda x: x.median(0).values, (3, 2)),
+    ("erf_cdist", lambda x: x.erf().sum() + tinycnn.cdist(x, x * 2).sum(), (3, 2)),
 ]
 
 
@@ -236,6 +249,12 @@ def test_logical_functions_match_pytorch():
     for ours, theirs in pairs:
         assert ours.tolist() == theirs.tolist(), (ours, theirs)
         assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+
+
+def test_heaviside_matches_pytorch():
+    x = np.array([-1.0, 0.0, 2.0], np.float32)
+    assert tinycnn.heaviside(tinycnn.tensor(x), tinycnn.tensor(0.5)).tolist() == \
+        torch.heaviside(torch.tensor(x), torch.tensor(0.5)).tolist()
 
 
 def test_rounding_gradients_are_zero_as_in_pytorch():

@@ -281,3 +281,12 @@ def test_sequential_lr_state_round_trip_and_checks():
     assert s2.last_epoch == 3 and s2._schedulers[1].last_epoch == s._schedulers[1].last_epoch
     with pytest.raises(ValueError, match="one milestone fewer"):
         sched.SequentialLR(opt, [sched.ConstantLR(opt)], [2])
+
+
+def test_chained_scheduler_matches_pytorch():
+    def make(L, o):
+        return L.ChainedScheduler([L.ConstantLR(o, 0.5, total_iters=2), L.ExponentialLR(o, 0.9)])
+
+    np.testing.assert_allclose(_rates(sched, optim, nn, make),
+                               _rates(torch.optim.lr_scheduler, torch.optim, torch.nn, make),
+                               rtol=1e-12)

@@ -33,6 +33,7 @@ from .composite import (
 from .conv import col2im, conv2d, im2col
 from .conv1d import conv1d
 from .conv_transpose import conv_transpose2d
+from .distance import cdist, pairwise_distance
 from .dropout import dropout, dropout2d
 from .elementwise import (
     abs,
@@ -77,7 +78,7 @@ from .indexing import (
     unbind,
 )
 from .interpolate import interpolate, upsample
-from .layout import diag, diff, meshgrid, narrow, roll
+from .layout import diag, diff, meshgrid, narrow, repeat_interleave, roll, tile
 from .linalg import bmm, dot, einsum, mm, outer
 from .linear import linear
 from .logical import (
@@ -105,10 +106,12 @@ from .normalization import batch_norm
 from .padding import pad
 from .pointwise import (
     cos,
+    erf,
     exp2,
     floor_divide,
     fmod,
     frac,
+    heaviside,
     lerp,
     log1p,
     log2,
@@ -160,7 +163,7 @@ from .shape import (
     view,
 )
 from .similarity import cosine_similarity, normalize
-from .sorting import argsort, bincount, median, sort, topk, unique
+from .sorting import argsort, bincount, kthvalue, median, sort, topk, unique
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -186,4 +189,5 @@ __all__ = [
     "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "hardsigmoid", "hardtanh",
     "max_pool1d", "mish", "pixel_shuffle", "cumprod", "diff",
+    "cdist", "erf", "heaviside", "kthvalue", "pairwise_distance", "repeat_interleave", "tile",
 ]

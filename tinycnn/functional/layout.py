@@ -115,4 +115,25 @@ def diff(x: Tensor, n: int = 1, dim: int = -1) -> Tensor:
     return x
 
 
-__all__ = ["diag", "diff", "meshgrid", "narrow", "roll"]
+def repeat_interleave(x: Tensor, repeats: Any, dim: int | None = None) -> Tensor:
+    """Each element (each slice along ``dim``) repeated ``repeats`` times in a row
+    (``[1, 2] -> [1, 1, 2, 2]``); without ``dim`` the flattened tensor."""
+    if dim is None:
+        x, dim = reshape(x, -1), 0
+    (d,) = normalize_dims(dim, x.ndim, "dim")
+    xp = backend.array_module(x._data)
+    counts = repeats._data if isinstance(repeats, Tensor) else repeats
+    index = xp.repeat(xp.arange(x.shape[d]), counts)
+    return index_select(x, d, Tensor._wrap(index, False))
+
+
+def tile(x: Tensor, dims: Any) -> Tensor:
+    """``x`` repeated ``dims[i]`` times along each dimension (NumPy's ``tile``); fewer
+    ``dims`` than dimensions repeat the last ones."""
+    from .indexing import repeat  # noqa: PLC0415
+
+    dims = tuple(dims)
+    return repeat(x, *((1,) * (x.ndim - len(dims)) + dims))
+
+
+__all__ = ["diag", "diff", "meshgrid", "narrow", "repeat_interleave", "roll", "tile"]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, kernels
 from ..autograd import Function
 from ..tensor import Tensor
 from .elementwise import (
@@ -56,6 +56,18 @@ class Cos(Function):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return -g * backend.array_module(x).sin(x)
+
+
+class Erf(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return kernels.erf(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (2.0 / math.sqrt(math.pi)) * backend.array_module(x).exp(-x * x)
 
 
 class Log1p(Function):
@@ -113,6 +125,18 @@ def sin(x: Tensor) -> Tensor:
 def cos(x: Tensor) -> Tensor:
     """The cosine of each element (radians)."""
     return Cos.apply(_floating(x, "cos"))
+
+
+def erf(x: Tensor) -> Tensor:
+    """The error function ``2 / sqrt(pi) * integral_0^x exp(-t^2) dt``."""
+    return Erf.apply(_floating(x, "erf"))
+
+
+def heaviside(x: Tensor, values: Any) -> Tensor:
+    """0 where ``x < 0``, 1 where ``x > 0``, ``values`` where ``x == 0`` (no gradient)."""
+    xp = backend.array_module(x._data)
+    v = values._data if isinstance(values, Tensor) else values
+    return Tensor._wrap(xp.heaviside(x._data, v).astype(x.dtype, copy=False), False)
 
 
 def log1p(x: Tensor) -> Tensor:
@@ -190,5 +214,5 @@ def nan_to_num(x: Tensor, nan: float = 0.0, posinf: float | None = None,
     return where(Tensor._wrap(xp.isfinite(x._data), False), x, Tensor._wrap(filled, False))
 
 
-__all__ = ["cos", "exp2", "floor_divide", "fmod", "frac", "lerp", "log10", "log1p", "log2",
+__all__ = ["cos", "erf", "heaviside", "exp2", "floor_divide", "fmod", "frac", "lerp", "log10", "log1p", "log2",
            "nan_to_num", "remainder", "rsqrt", "sin", "square", "trunc"]

@@ -126,7 +126,23 @@ def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     return ValuesIndices(values, indices)
 
 
-__all__ = ["ValuesIndices", "argsort", "median", "sort", "topk"]
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``."""
+    from .shape import squeeze  # noqa: PLC0415
+
+    s = _run(x, dim, False, None, "kthvalue")
+    (axis,) = normalize_dims(dim, x.ndim)
+    n = x.shape[axis] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue: k must be in [1, {n}] (the size of dim {dim}), got {k}")
+    pick = (slice(None),) * axis + (slice(k - 1, k),)
+    values, indices = s.values[pick], s.indices[pick]
+    if not keepdim:
+        values, indices = squeeze(values, axis), squeeze(indices, axis)
+    return ValuesIndices(values, indices)
+
+
+__all__ = ["ValuesIndices", "argsort", "kthvalue", "median", "sort", "topk"]
 
 
 # --- counting (no gradient) -----------------------------------------------------------------

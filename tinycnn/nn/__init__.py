@@ -53,6 +53,7 @@ from .loss import (
 from .module import IncompatibleKeys, Module, Parameter, RemovableHandle, StateDictError
 from .normalization import BatchNorm1d, BatchNorm2d
 from .padding import ConstantPad2d, ReflectionPad2d, ReplicationPad2d, ZeroPad2d
+from .parallel import DataParallel
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -82,4 +83,5 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "AvgPool1d", "ConstantPad2d", "CosineSimilarity",
     "Hardsigmoid", "Hardtanh", "MaxPool1d", "Mish", "ParameterDict", "ParameterList",
     "PixelShuffle", "ReflectionPad2d", "ReplicationPad2d", "Softmax2d", "ZeroPad2d",
+    "DataParallel",
 ]

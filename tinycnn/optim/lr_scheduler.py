@@ -491,6 +491,42 @@ class PolynomialLR(LRScheduler):
         return [lr * decay for lr in self._current()]
 
 
+class ChainedScheduler(LRScheduler):
+    """Step several schedulers of one optimizer together: each multiplies in its own
+    change (a warm-up ``ConstantLR`` with an ``ExponentialLR``, say)."""
+
+    def __init__(self, schedulers: list, optimizer: Optimizer | None = None) -> None:
+        if not schedulers:
+            raise ValueError("ChainedScheduler expects at least one scheduler")
+        self.optimizer = optimizer if optimizer is not None else schedulers[0].optimizer
+        for i, sched in enumerate(schedulers):
+            if isinstance(sched, ReduceLROnPlateau):
+                raise ValueError(f"ChainedScheduler does not support ReduceLROnPlateau "
+                                 f"(scheduler {i}): its step() needs the metric")
+            if sched.optimizer is not self.optimizer:
+                raise ValueError(f"ChainedScheduler expects all schedulers to belong to the "
+                                 f"same optimizer, but scheduler {i} has another")
+        self._schedulers = list(schedulers)
+        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+
+    def step(self) -> None:
+        """Step every scheduler, in order."""
+        for sched in self._schedulers:
+            sched.step()
+        self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for sched, sub in zip(self._schedulers, state.pop("_schedulers")):
+            sched.load_state_dict(sub)
+        self.__dict__.update(state)
+
+
 class SequentialLR(LRScheduler):
     """Run ``schedulers`` one after the other: the first until epoch ``milestones[0]``, the
     next from there (starting over from the initial rates), and so on. The usual warm-up:
@@ -552,4 +588,4 @@ class SequentialLR(LRScheduler):
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler",
            "LambdaLR", "LinearLR", "MultiStepLR", "OneCycleLR", "ReduceLROnPlateau",
-           "SequentialLR", "StepLR", "ConstantLR", "MultiplicativeLR", "PolynomialLR"]
+           "SequentialLR", "StepLR", "ChainedScheduler", "ConstantLR", "MultiplicativeLR", "PolynomialLR"]

@@ -18,7 +18,7 @@ from .base import (
 )
 from .conversion import ConvertImageDtype, PILToTensor
 from .erasing import RandomErasing
-from .photometric import ColorJitter, Grayscale
+from .photometric import ColorJitter, Grayscale, RandomGrayscale
 from .spatial import (
     CenterCrop,
     FiveCrop,
@@ -36,5 +36,5 @@ __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "FiveCrop", "Grayscale", "Lambda", "Normalize", "Pad",
     "RandomApply", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
     "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
-    "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing",
+    "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing", "RandomGrayscale",
 ]

@@ -76,3 +76,24 @@ class Grayscale(Transform):
         grey = color.grayscale(to_float(a)[0])
         grey = np.repeat(grey, self.num_output_channels, axis=-1)
         return back(from_float(grey, a))
+
+
+class RandomGrayscale(RandomTransform):
+    """Turn each image grey with probability ``p``, keeping its number of channels."""
+
+    def __init__(self, p: float = 0.1) -> None:
+        if not 0 <= p <= 1:
+            raise ValueError(f"RandomGrayscale: p must be a probability in [0, 1], got {p}")
+        self.p = p
+
+    def draw(self, n: int, size: tuple[int, int], gen: np.random.Generator) -> dict[str, np.ndarray]:
+        return {"grey": gen.random(n) < self.p}
+
+    def apply(self, x: Any, params: dict[str, np.ndarray], batched: bool = False) -> Any:
+        a, back = as_nhwc(x, batched)
+        pick = params["grey"]
+        if not pick.any() or a.shape[-1] != 3:
+            return x
+        out = to_float(a)[0]
+        out[pick] = np.repeat(color.grayscale(out[pick]), 3, axis=-1)
+        return back(from_float(out, a))

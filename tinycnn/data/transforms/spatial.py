@@ -58,10 +58,14 @@ def _check_fits(name: str, crop: tuple[int, int], image: tuple[int, int]) -> Non
 class Resize(Transform):
     """Resize to ``size``: ``(h, w)``, or an int: the shorter side becomes ``size`` and the
     aspect ratio is kept (the longer side is capped at ``max_size`` if given).
-    ``interpolation``: ``bilinear`` (antialiased when shrinking, as PIL) or ``nearest``."""
+    ``interpolation``: ``bilinear`` (antialiased when shrinking, as PIL and as torchvision's
+    ``antialias=True``) or ``nearest``."""
 
     def __init__(self, size: int | Sequence[int], interpolation: str = "bilinear",
-                 max_size: int | None = None) -> None:
+                 max_size: int | None = None, antialias: bool | None = True) -> None:
+        if antialias is False:
+            raise ValueError("Resize: antialias=False is not provided; shrinking is always "
+                             "antialiased (torchvision's default, antialias=True)")
         pair = _size2(size, "Resize")  # validates
         self.size = int(size) if isinstance(size, (int, np.integer)) else pair
         if max_size is not None and not isinstance(size, (int, np.integer)):
@@ -162,7 +166,11 @@ class RandomResizedCrop(RandomTransform):
     resized to ``size``: the Inception / ImageNet training augmentation."""
 
     def __init__(self, size: int | Sequence[int], scale: tuple[float, float] = (0.08, 1.0),
-                 ratio: tuple[float, float] = (3 / 4, 4 / 3), interpolation: str = "bilinear") -> None:
+                 ratio: tuple[float, float] = (3 / 4, 4 / 3), interpolation: str = "bilinear",
+                 antialias: bool | None = True) -> None:
+        if antialias is False:
+            raise ValueError("RandomResizedCrop: antialias=False is not provided; shrinking "
+                             "is always antialiased (torchvision's default)")
         self.size = _size2(size, "RandomResizedCrop")
         if not (0 < scale[0] <= scale[1] <= 1) or not (0 < ratio[0] <= ratio[1]):
             raise ValueError(f"RandomResizedCrop: need 0 < scale[0] <= scale[1] <= 1 and "
