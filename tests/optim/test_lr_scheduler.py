@@ -290,3 +290,26 @@ def test_chained_scheduler_matches_pytorch():
     np.testing.assert_allclose(_rates(sched, optim, nn, make),
                                _rates(torch.optim.lr_scheduler, torch.optim, torch.nn, make),
                                rtol=1e-12)
+
+
+@pytest.mark.parametrize("kw", [dict(step_size_up=2), dict(step_size_up=2, step_size_down=3,
+                                                           mode="triangular2"),
+                                dict(step_size_up=3, mode="exp_range", gamma=0.9)])
+def test_cyclic_lr_matches_pytorch(kw):
+    def run(lib_sched, lib_optim, lib_nn, adam=False):
+        params = lib_nn.Linear(2, 1).parameters()
+        opt = lib_optim.Adam(params, lr=0.1) if adam else lib_optim.SGD(params, lr=0.1,
+                                                                        momentum=0.9)
+        s = lib_sched.CyclicLR(opt, base_lr=0.01, max_lr=0.1, **kw)
+        out = []
+        for _ in range(9):
+            opt.step()
+            s.step()
+            g = opt.param_groups[0]
+            out.append((g["lr"], g["betas"][0] if adam else g["momentum"]))
+        return out
+
+    for adam in (False, True):
+        np.testing.assert_allclose(run(sched, optim, nn, adam),
+                                   run(torch.optim.lr_scheduler, torch.optim, torch.nn, adam),
+                                   rtol=1e-12)
