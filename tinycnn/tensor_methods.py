@@ -449,6 +449,13 @@ class _Methods:
     def tile(self, dims: Any) -> Tensor:
         return layout.tile(self, dims)
 
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False,
+                 interpolation: str = "linear") -> Tensor:
+        return sorting.quantile(self, q, dim, keepdim, interpolation)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        return sorting.histc(self, bins, min, max)
+
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         return sorting.kthvalue(self, k, dim, keepdim)
 

@@ -167,6 +167,11 @@ OPS = [
     ("cdist", [(2, 3, 4), (2, 5, 4)], tinycnn.cdist, torch.cdist),
     ("pairwise_distance", [(3, 4), (3, 4)], tinycnn.functional.pairwise_distance,
      torch.nn.functional.pairwise_distance),
+    ("quantile", [(3, 5)], lambda x: tinycnn.quantile(x, 0.3, dim=1),
+     lambda x: torch.quantile(x, 0.3, dim=1)),
+    ("quantile_many", [(3, 5)], lambda x: tinycnn.quantile(x, [0.25, 0.9], dim=0, keepdim=True),
+     lambda x: torch.quantile(x, torch.tensor([0.25, 0.9]), dim=0, keepdim=True)),
+    ("quantile_all", [(3, 4)], lambda x: x.quantile(0.5), lambda x: x.quantile(0.5)),
 ]
 
 
@@ -249,6 +254,22 @@ def test_logical_functions_match_pytorch():
     for ours, theirs in pairs:
         assert ours.tolist() == theirs.tolist(), (ours, theirs)
         assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+
+
+def test_searchsorted_bucketize_histc_match_pytorch():
+    seq, vals = np.array([[1, 3, 5], [2, 4, 6]]), np.array([[2, 5], [6, 1]])
+    for right in (False, True):
+        assert tinycnn.searchsorted(tinycnn.tensor(seq), tinycnn.tensor(vals), right=right
+                                    ).tolist() == torch.searchsorted(torch.tensor(seq),
+                                                                     torch.tensor(vals),
+                                                                     right=right).tolist()
+    b = np.array([1.0, 3.0])
+    assert tinycnn.bucketize(tinycnn.tensor([0.5, 1.0, 2.0, 4.0]), tinycnn.tensor(b)).tolist() \
+        == torch.bucketize(torch.tensor([0.5, 1.0, 2.0, 4.0]), torch.tensor(b)).tolist()
+    x = np.array([1.0, 2.0, 1.0, 5.0, -1.0], np.float32)
+    for kw in ({"bins": 4}, {"bins": 4, "min": 0, "max": 3}):
+        assert tinycnn.histc(tinycnn.tensor(x), **kw).tolist() == \
+            torch.histc(torch.tensor(x), **kw).tolist()
 
 
 def test_heaviside_matches_pytorch():

@@ -163,7 +163,19 @@ from .shape import (
     view,
 )
 from .similarity import cosine_similarity, normalize
-from .sorting import argsort, bincount, kthvalue, median, sort, topk, unique
+from .sorting import (
+    argsort,
+    bincount,
+    bucketize,
+    histc,
+    kthvalue,
+    median,
+    quantile,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+)
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -190,4 +202,5 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "hardsigmoid", "hardtanh",
     "max_pool1d", "mish", "pixel_shuffle", "cumprod", "diff",
     "cdist", "erf", "heaviside", "kthvalue", "pairwise_distance", "repeat_interleave", "tile",
+    "bucketize", "histc", "quantile", "searchsorted",
 ]
