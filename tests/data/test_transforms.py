@@ -426,3 +426,51 @@ def test_random_grayscale_and_antialias_argument():
     assert T.Resize((4, 6), antialias=True)(tinycnn.zeros(3, 8, 12)).shape == (3, 4, 6)
     with pytest.raises(ValueError, match="antialias=False"):
         T.Resize(4, antialias=False)
+
+
+# --- RandomAffine, GaussianBlur, transforms.functional ----------------------------------------
+
+def test_random_affine_rotates_translates_scales():
+    x = np.random.default_rng(0).integers(0, 255, (2, 9, 9, 3)).astype(np.uint8)
+    assert np.array_equal(T.RandomAffine((90, 90)).batch(x), T.RandomRotation((90, 90)).batch(x))
+    params = {"angle": np.zeros(2), "translate": np.array([[1.0, 0.0], [0.0, -2.0]]),
+              "scale": np.ones(2), "shear": np.zeros((2, 2))}
+    moved = T.RandomAffine(0).apply(x, params, batched=True)
+    assert np.array_equal(moved[0, :, 1:], x[0, :, :-1]) and (moved[0, :, 0] == 0).all()
+    assert np.array_equal(moved[1, :-2], x[1, 2:])  # up by 2
+    zoom = T.RandomAffine(0, scale=(3, 3)).batch(x)
+    assert (zoom[:, 3:6, 3:6] == x[:, 4:5, 4:5]).all()  # the centre pixel, three times wider
+    assert T.RandomAffine(10, (0.1, 0.1), (0.9, 1.1), shear=5)(tinycnn.zeros(3, 8, 8)).shape == \
+        (3, 8, 8)
+
+
+def test_gaussian_blur_matches_a_reflect_padded_convolution():
+    img = np.random.default_rng(1).random((2, 1, 8, 8)).astype(np.float32)
+    ours = T.GaussianBlur(5, sigma=1.5).batch(tinycnn.tensor(img)).numpy()
+    t = np.linspace(-2, 2, 5)
+    k = np.exp(-0.5 * (t / 1.5) ** 2)
+    k /= k.sum()
+    padded = torch.nn.functional.pad(torch.tensor(img), (2, 2, 2, 2), mode="reflect")
+    ref = torch.nn.functional.conv2d(padded, torch.tensor(np.outer(k, k), dtype=torch.float32)[
+        None, None]).numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
+    with pytest.raises(ValueError, match="odd"):
+        T.GaussianBlur(4)
+
+
+def test_transforms_functional_as_torchvision():
+    import tinycnn.data.transforms.functional as TF
+
+    x = tinycnn.arange(24.0).reshape(2, 3, 4) / 24
+    a = x.numpy()
+    assert np.array_equal(TF.hflip(x).numpy(), a[..., ::-1])
+    assert np.array_equal(TF.vflip(x).numpy(), a[:, ::-1])
+    assert np.array_equal(TF.crop(x, 1, 1, 2, 2).numpy(), a[:, 1:3, 1:3])
+    assert TF.center_crop(x, 2).shape == (2, 2, 2) and TF.resize(x, (6, 8)).shape == (2, 6, 8)
+    assert TF.pad(x, 1).shape == (2, 5, 6)
+    np.testing.assert_allclose(TF.normalize(x, (0.5, 0.5), (0.25, 0.25)).numpy(), (a - 0.5) / 0.25)
+    img = Image.fromarray(np.full((4, 4, 3), 100, np.uint8))
+    assert np.asarray(TF.adjust_brightness(img, 1.5))[0, 0].tolist() == [150, 150, 150]
+    assert TF.to_tensor(img).shape == (3, 4, 4) and TF.rgb_to_grayscale(img).mode == "L"
+    assert np.array_equal(TF.rotate(x, 90).numpy(), T.RandomRotation((90, 90))(x).numpy())
+    np.testing.assert_allclose(TF.gaussian_blur(tinycnn.ones(1, 5, 5), 3).numpy(), 1.0, atol=1e-6)

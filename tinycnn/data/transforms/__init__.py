@@ -18,11 +18,12 @@ from .base import (
 )
 from .conversion import ConvertImageDtype, PILToTensor
 from .erasing import RandomErasing
-from .photometric import ColorJitter, Grayscale, RandomGrayscale
+from .photometric import ColorJitter, GaussianBlur, Grayscale, RandomGrayscale
 from .spatial import (
     CenterCrop,
     FiveCrop,
     Pad,
+    RandomAffine,
     RandomCrop,
     RandomHorizontalFlip,
     RandomResizedCrop,
@@ -36,5 +37,6 @@ __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "FiveCrop", "Grayscale", "Lambda", "Normalize", "Pad",
     "RandomApply", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
     "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
-    "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing", "RandomGrayscale",
+    "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing", "RandomGrayscale", "GaussianBlur",
+    "RandomAffine",
 ]

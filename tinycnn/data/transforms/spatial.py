@@ -305,3 +305,51 @@ class TenCrop(FiveCrop):
     def crops(self, a: np.ndarray) -> list[np.ndarray]:
         mirrored = geometry.flip(a, np.ones(len(a), dtype=bool), 1 if self.vertical_flip else 2)
         return super().crops(a) + super().crops(mirrored)
+
+
+class RandomAffine(RandomTransform):
+    """Rotate by an angle from ``degrees``, move by up to ``translate = (fx, fy)`` of the
+    width and height, scale by a factor from ``scale = (lo, hi)`` and shear by angles from
+    ``shear`` (``s``, ``(lo, hi)`` along x, or ``(xlo, xhi, ylo, yhi)``), about the
+    image centre; uncovered pixels are ``fill`` (as torchvision's)."""
+
+    def __init__(self, degrees: float | Sequence[float], translate: Sequence[float] | None = None,
+                 scale: Sequence[float] | None = None, shear: Any = None,
+                 interpolation: str = "nearest", fill: Any = 0) -> None:
+        self.degrees = _symmetric(degrees, "degrees")
+        if translate is not None and not all(0 <= t <= 1 for t in translate):
+            raise ValueError(f"RandomAffine: translate values must be in [0, 1], got {translate}")
+        if scale is not None and not 0 < scale[0] <= scale[1]:
+            raise ValueError(f"RandomAffine: scale must be (lo, hi) with 0 < lo <= hi, got {scale}")
+        self.translate, self.scale = translate, scale
+        if shear is None or isinstance(shear, (int, float, np.number)):
+            shear = (0.0, 0.0) if shear is None else _symmetric(shear, "shear")
+        self.shear = tuple(float(s) for s in shear) + (0.0, 0.0)[: 4 - len(shear)]
+        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
+        self.fill = fill
+
+    def draw(self, n: int, size: tuple[int, int], gen: np.random.Generator) -> dict[str, np.ndarray]:
+        h, w = size
+        fx, fy = self.translate if self.translate is not None else (0.0, 0.0)
+        return {"angle": gen.uniform(*self.degrees, size=n),
+                "translate": np.round(np.stack([gen.uniform(-fx * w, fx * w, size=n),
+                                                gen.uniform(-fy * h, fy * h, size=n)], 1)),
+                "scale": gen.uniform(*self.scale, size=n) if self.scale else np.ones(n),
+                "shear": np.stack([gen.uniform(*self.shear[:2], size=n),
+                                   gen.uniform(*self.shear[2:], size=n)], 1)}
+
+    def apply(self, x: Any, params: dict[str, np.ndarray], batched: bool = False) -> Any:
+        a, back = as_nhwc(x, batched)
+        return back(geometry.affine(a, params["angle"], params["translate"], params["scale"],
+                                    params["shear"], self.interpolation, self.fill))
+
+
+def _symmetric(value: Any, name: str) -> tuple[float, float]:
+    """``v`` as ``(-v, v)``, or an explicit ``(min, max)``."""
+    if isinstance(value, (int, float, np.number)):
+        if value < 0:
+            raise ValueError(f"{name} must be non-negative, got {value}")
+        return (-float(value), float(value))
+    if len(value) not in (2, 4) or value[0] > value[1]:
+        raise ValueError(f"{name} must be a number or (min, max), got {value}")
+    return tuple(float(v) for v in value)
