@@ -129,6 +129,7 @@ from .functional import (
     min,
     minimum,
     mm,
+    mode,
     mul,
     nan_to_num,
     narrow,
@@ -299,5 +300,5 @@ __all__ = [
     "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
     "cumprod", "diff", "amp", "autocast",
     "cdist", "clamp_min", "clamp_max", "erf", "heaviside", "kthvalue", "repeat_interleave",
-    "tile", "bucketize", "histc", "quantile", "searchsorted",
+    "tile", "bucketize", "histc", "mode", "quantile", "searchsorted",
 ]

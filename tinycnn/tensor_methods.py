@@ -456,6 +456,9 @@ class _Methods:
     def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
         return sorting.histc(self, bins, min, max)
 
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return sorting.mode(self, dim, keepdim)
+
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
         return sorting.kthvalue(self, k, dim, keepdim)
 

@@ -272,6 +272,18 @@ def test_searchsorted_bucketize_histc_match_pytorch():
             torch.histc(torch.tensor(x), **kw).tolist()
 
 
+def test_mode_matches_pytorch():
+    for data, kw in ((np.array([1, 2, 2, 3, 1]), {}), (np.array([5.0, 1, 1, 5, 7]), {}),
+                     (np.array([[3, 1, 3, 1], [2, 2, 5, 5]]), {"dim": 1}),
+                     (np.array([[3, 1, 3], [2, 1, 1]]), {"dim": 0, "keepdim": True})):
+        ours, theirs = tinycnn.mode(tinycnn.tensor(data), **kw), torch.mode(torch.tensor(data), **kw)
+        assert ours.values.tolist() == theirs.values.tolist()
+        assert ours.indices.tolist() == theirs.indices.tolist()
+    x = tinycnn.tensor([1.0, 2.0, 2.0], requires_grad=True)
+    x.mode().values.backward()
+    assert x.grad.tolist() == [0.0, 0.0, 1.0]
+
+
 def test_heaviside_matches_pytorch():
     x = np.array([-1.0, 0.0, 2.0], np.float32)
     assert tinycnn.heaviside(tinycnn.tensor(x), tinycnn.tensor(0.5)).tolist() == \

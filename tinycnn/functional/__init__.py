@@ -170,6 +170,7 @@ from .sorting import (
     histc,
     kthvalue,
     median,
+    mode,
     quantile,
     searchsorted,
     sort,
@@ -202,5 +203,5 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "hardsigmoid", "hardtanh",
     "max_pool1d", "mish", "pixel_shuffle", "cumprod", "diff",
     "cdist", "erf", "heaviside", "kthvalue", "pairwise_distance", "repeat_interleave", "tile",
-    "bucketize", "histc", "quantile", "searchsorted",
+    "bucketize", "histc", "mode", "quantile", "searchsorted",
 ]

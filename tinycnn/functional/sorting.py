@@ -142,6 +142,31 @@ def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesI
     return ValuesIndices(values, indices)
 
 
+def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and the position of its last occurrence, as ``torch.mode``."""
+    from .indexing import gather  # noqa: PLC0415
+    from .shape import squeeze, unsqueeze  # noqa: PLC0415
+
+    (axis,) = normalize_dims(dim, x.ndim) if x.ndim else (0,)
+    data = x._data.reshape(1) if x.ndim == 0 else x._data
+    xp = backend.array_module(data)
+    rows = xp.moveaxis(data, axis, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    idx = xp.empty(len(flat), dtype=np.int64)
+    for r, row in enumerate(flat):
+        values, counts = xp.unique(row, return_counts=True)
+        best = values[int(xp.argmax(counts))]  # unique sorts: ties go to the smallest
+        idx[r] = len(row) - 1 - int(xp.argmax(row[::-1] == best))
+    idx = Tensor._wrap(idx.reshape(rows.shape[:-1]), False)
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor._wrap(idx._data.reshape(()), False))
+    values = squeeze(gather(x, axis, unsqueeze(idx, axis)), axis)
+    if keepdim:
+        return ValuesIndices(unsqueeze(values, axis), unsqueeze(idx, axis))
+    return ValuesIndices(values, idx)
+
+
 def quantile(x: Tensor, q: Any, dim: int | None = None, keepdim: bool = False,
              interpolation: str = "linear") -> Tensor:
     """The ``q``-quantile(s) of ``x`` (all elements, or along ``dim``), interpolating
@@ -213,7 +238,8 @@ def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
     return Tensor._wrap(counts.astype(x.dtype), False)
 
 
-__all__ = ["ValuesIndices", "argsort", "bucketize", "histc", "kthvalue", "median", "quantile",
+__all__ = ["ValuesIndices", "argsort", "bucketize", "histc", "kthvalue", "median", "mode",
+           "quantile",
            "searchsorted", "sort", "topk"]
 
 
