@@ -474,3 +474,38 @@ def test_transforms_functional_as_torchvision():
     assert TF.to_tensor(img).shape == (3, 4, 4) and TF.rgb_to_grayscale(img).mode == "L"
     assert np.array_equal(TF.rotate(x, 90).numpy(), T.RandomRotation((90, 90))(x).numpy())
     np.testing.assert_allclose(TF.gaussian_blur(tinycnn.ones(1, 5, 5), 3).numpy(), 1.0, atol=1e-6)
+
+
+# --- AutoAugment, RandAugment, TrivialAugmentWide -------------------------------------------
+
+def test_augmentation_operations_match_pil():
+    from PIL import ImageOps
+
+    from tinycnn.data.transforms.autoaugment import apply_op
+
+    img = np.random.default_rng(0).integers(0, 255, (16, 16, 3)).astype(np.uint8)
+    pil = Image.fromarray(img)
+    assert np.array_equal(apply_op(img, "Posterize", 4), np.asarray(ImageOps.posterize(pil, 4)))
+    assert np.array_equal(apply_op(img, "Solarize", 128), np.asarray(ImageOps.solarize(pil, 128)))
+    assert np.array_equal(apply_op(img, "Equalize", 0), np.asarray(ImageOps.equalize(pil)))
+    assert np.array_equal(apply_op(img, "Invert", 0), 255 - img)
+    assert np.array_equal(apply_op(img, "Rotate", 90.0), T.RandomRotation((90, 90))(img))
+    moved = apply_op(img, "TranslateX", 3.0)
+    assert np.array_equal(moved[:, 3:], img[:, :-3]) and (moved[:, :3] == 0).all()
+    grey = img[..., :1]
+    assert apply_op(grey, "Sharpness", 0.5).shape == (16, 16, 1)
+
+
+@pytest.mark.parametrize("make", [lambda: T.AutoAugment(), lambda: T.AutoAugment(
+    T.AutoAugmentPolicy.CIFAR10), lambda: T.RandAugment(num_ops=2, magnitude=9),
+    lambda: T.TrivialAugmentWide()], ids=["imagenet", "cifar10", "randaugment", "trivial"])
+def test_policies_keep_kind_shape_and_seed(make):
+    img = np.random.default_rng(1).integers(0, 255, (12, 12, 3)).astype(np.uint8)
+    tf = make()
+    assert isinstance(tf(Image.fromarray(img)), Image.Image)
+    out = tf(tinycnn.rand(3, 12, 12))
+    assert out.shape == (3, 12, 12) and out.dtype == np.float32
+    tinycnn.manual_seed(3)
+    a = tf.batch(np.stack([img] * 8))
+    tinycnn.manual_seed(3)
+    assert a.shape == (8, 12, 12, 3) and np.array_equal(a, tf.batch(np.stack([img] * 8)))

@@ -5,6 +5,7 @@ Images are PIL images, arrays ``(H, W[, C])`` (channels last, uint8) or Tensors
 protocol and docs/data.md for examples.
 """
 
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from .base import (
     Compose,
     Lambda,
@@ -38,5 +39,5 @@ __all__ = [
     "RandomApply", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
     "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
     "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing", "RandomGrayscale", "GaussianBlur",
-    "RandomAffine",
+    "RandomAffine", "AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide",
 ]
