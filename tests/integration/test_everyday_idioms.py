@@ -19,6 +19,7 @@ DOCUMENTED = {
     "Dataset returns tuple of float label": "the DataLoader's batching gives float fields "
                                             "float32",
     "save model raises": "torch.save(model) (pickle) is refused: save model.state_dict()",
+    "momentum_buffer": "optimizer.state[p] holds arrays, not tensors",
 }
 
 
