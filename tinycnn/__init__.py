@@ -6,13 +6,17 @@ in `tinycnn.nn`, functions in `tinycnn.functional`, optimizers in `tinycnn.optim
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as _np
 
-from . import accelerator, autograd, backends, cuda, functional, linalg
+from . import accelerator, amp, autograd, backends, cuda, functional, linalg
+from .amp import autocast
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import (
     DeviceError,
     Generator,
+    default_generator,
     device,
     get_default_dtype,
     manual_seed,
@@ -64,69 +68,118 @@ from .functional import (
     argmax,
     argmin,
     argsort,
+    argwhere,
     bincount,
     bmm,
     broadcast_to,
+    bucketize,
     cat,
+    cdist,
     ceil,
     chunk,
     clamp,
     clip,
+    cos,
+    count_nonzero,
+    cumprod,
     cumsum,
+    diag,
+    diff,
     div,
     dot,
     einsum,
     equal,
+    erf,
     exp,
+    exp2,
     flatten,
     flip,
     floor,
+    floor_divide,
+    fmod,
+    frac,
     gather,
+    heaviside,
+    histc,
+    index_add,
     index_select,
+    isclose,
     isfinite,
+    isinf,
     isnan,
+    kthvalue,
+    lerp,
     log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
     logsumexp,
     masked_fill,
+    masked_select,
     matmul,
     max,
     maximum,
     mean,
+    median,
+    meshgrid,
     min,
     minimum,
     mm,
+    mode,
     mul,
+    nan_to_num,
+    narrow,
     neg,
     nonzero,
+    outer,
     pad,
     permute,
     pow,
     prod,
+    quantile,
+    remainder,
     repeat,
+    repeat_interleave,
     reshape,
+    roll,
     round,
+    rsqrt,
     scatter,
+    scatter_add,
+    searchsorted,
     sign,
+    sin,
     sort,
     split,
     sqrt,
+    square,
     squeeze,
     stack,
     std,
+    std_mean,
     sub,
     sum,
+    take_along_dim,
+    tile,
     topk,
     transpose,
     tril,
     triu,
+    trunc,
     unbind,
     unique,
     unsqueeze,
     var,
+    var_mean,
     where,
 )
 from .functional.activation import log_softmax, relu, sigmoid, softmax, tanh
 from .functional.linalg import tensor_norm as norm
+from .functional.logical import all, any
 from .gradcheck import GradcheckError, gradcheck
 from .tensor import Size, Tensor
 
@@ -134,6 +187,36 @@ from .tensor import Size, Tensor
 def is_tensor(obj: object) -> bool:
     """True if ``obj`` is a tinycnn Tensor."""
     return isinstance(obj, Tensor)
+
+
+def initial_seed() -> int:
+    """The seed of the global CPU generator (the last `manual_seed`, else a random one)."""
+    return default_generator.initial_seed()
+
+
+def seed() -> int:
+    """Seed the global generators from fresh entropy and return that seed."""
+    return default_generator.seed()
+
+
+def get_rng_state() -> Tensor:
+    """The global CPU generator's state as a uint8 tensor (for `set_rng_state`)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the global CPU generator to a state from `get_rng_state`."""
+    default_generator.set_state(new_state)
+
+
+def clamp_min(x: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """``clamp(x, min=min)``."""
+    return clamp(x, min=min)
+
+
+def clamp_max(x: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """``clamp(x, max=max)``."""
+    return clamp(x, max=max)
 
 
 def numel(t: Tensor) -> int:
@@ -174,16 +257,17 @@ def __getattr__(name: str):
     return value
 
 
-float16 = _np.float16
-float32 = _np.float32
-float64 = _np.float64
-int32 = _np.int32
-int64 = _np.int64
-uint8 = _np.uint8
-bool_ = _np.bool_
-long = _np.int64
-float = _np.float32  # noqa: A001  (torch.float is float32)
-double = _np.float64
+# dtypes are NumPy dtype objects, the very objects ``tensor.dtype`` returns, so that
+# ``x.dtype is tinycnn.float32`` and ``{tinycnn.float32: ...}[x.dtype]`` work as in PyTorch
+float16 = half = _np.dtype(_np.float16)
+float32 = float = _np.dtype(_np.float32)  # noqa: A001  (torch.float is float32)
+float64 = double = _np.dtype(_np.float64)
+int8 = _np.dtype(_np.int8)
+int16 = short = _np.dtype(_np.int16)
+int32 = int = _np.dtype(_np.int32)  # noqa: A001  (torch.int is int32)
+int64 = long = _np.dtype(_np.int64)
+uint8 = _np.dtype(_np.uint8)
+bool_ = bool = _np.dtype(_np.bool_)  # noqa: A001  (torch.bool)
 
 __all__ = [
     "DeviceError", "Function", "device", "GradcheckError", "Tensor", "abs", "add", "amax", "amin",
@@ -207,4 +291,14 @@ __all__ = [
     "prod", "rand_like", "randint_like", "randn_like", "repeat", "round", "scatter",
     "set_num_threads", "sign", "t", "tril", "triu", "unbind", "unique",
     "use_deterministic_algorithms", "utils",
+    "all", "any", "argwhere", "cos", "count_nonzero", "diag", "floor_divide", "isclose",
+    "isinf", "lerp", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "median", "meshgrid", "narrow", "outer", "remainder", "roll", "sin", "square",
+    "bool", "half", "int8", "int16", "short", "int",
+    "default_generator", "get_rng_state", "initial_seed", "seed", "set_rng_state",
+    "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
+    "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
+    "cumprod", "diff", "amp", "autocast",
+    "cdist", "clamp_min", "clamp_max", "erf", "heaviside", "kthvalue", "repeat_interleave",
+    "tile", "bucketize", "histc", "mode", "quantile", "searchsorted",
 ]

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -133,6 +134,7 @@ class Node:
     _saved: tuple = ()
     freed = False
     retained: dict | None = None  # output index -> weakref of a tensor that retain_grad()s
+    hooks: dict | None = None  # output index -> functions from Tensor.register_hook
 
     def __init__(self, fn: type) -> None:
         self.fn = fn
@@ -344,8 +346,11 @@ def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False,
     given = {id(grad)}  # arrays already stored in some .grad (or the caller's): copy them
     root = root_tensor._ctx
     if root is None:  # a leaf: its gradient is grad itself
+        if id(root_tensor) in _leaf_hooks:
+            grad = _run_hooks(_leaf_hooks[id(root_tensor)][1], grad)
         _to_leaf(root_tensor, grad, given, sink)
         return
+    hooked: dict[int, tuple] = {}  # leaves with hooks: their gradient, summed, for the end
     waiting = _count_consumers(root)
     pending: dict[int, list] = {id(root): [None] * len(root.out_meta)}
     pending[id(root)][root_tensor._out_index] = grad
@@ -356,6 +361,10 @@ def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False,
         if grads is None:  # no gradient reached this node: only pass the news on
             in_grads: tuple = (None,) * len(node.parents)
         else:
+            if node.hooks is not None:
+                for k, fns in node.hooks.items():
+                    if grads[k] is not None:
+                        grads[k] = _run_hooks(fns, grads[k])
             if node.retained is not None or sink is not None:
                 _keep_output_grads(node, grads, given, sink)
             in_grads = _call_backward(node, grads)
@@ -364,7 +373,10 @@ def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False,
                 continue
             target, k = edge
             if k < 0:
-                if g is not None:
+                if g is not None and id(target) in _leaf_hooks:  # hooks see the total
+                    held = hooked.get(id(target))
+                    hooked[id(target)] = (target, g if held is None else held[1] + g)
+                elif g is not None:
                     _to_leaf(target, g, given, sink)
                 continue
             key = id(target)
@@ -379,6 +391,49 @@ def run_backward(root_tensor: Tensor, grad: Any, retain_graph: bool = False,
                 ready.append(target)
         if not retain_graph:
             node.release()
+    for leaf, g in hooked.values():
+        _to_leaf(leaf, _run_hooks(_leaf_hooks[id(leaf)][1], g), given, sink)
+
+
+# leaf id -> (weakref of the leaf, its hooks); a leaf's entry goes when the leaf does
+_leaf_hooks: dict[int, tuple] = {}
+
+
+class _HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook off."""
+
+    def __init__(self, fns: list, fn: Any) -> None:
+        self._fns, self._fn = fns, fn
+
+    def remove(self) -> None:
+        if self._fn in self._fns:
+            self._fns.remove(self._fn)
+
+
+def register_hook(t: Tensor, fn: Any) -> _HookHandle:
+    """Call ``fn(grad)`` with the gradient of ``t`` during backward; a returned tensor
+    replaces the gradient (``Tensor.register_hook``)."""
+    if not t.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    if t._ctx is None:
+        key = id(t)
+        if key not in _leaf_hooks:
+            _leaf_hooks[key] = (weakref.ref(t, lambda _, key=key: _leaf_hooks.pop(key, None)), [])
+        fns = _leaf_hooks[key][1]
+    else:
+        if t._ctx.hooks is None:
+            t._ctx.hooks = {}
+        fns = t._ctx.hooks.setdefault(t._out_index, [])
+    fns.append(fn)
+    return _HookHandle(fns, fn)
+
+
+def _run_hooks(fns: list, g: Any) -> Any:
+    for fn in list(fns):
+        out = fn(Tensor._wrap(g, False))
+        if out is not None:
+            g = out._data if isinstance(out, Tensor) else out
+    return g
 
 
 def _key(t: Tensor) -> Any:
@@ -510,6 +565,19 @@ def root_grad(t: Tensor, grad: Any, what: str = "grad") -> Any:
     if tuple(g.shape) != t.shape:
         raise ValueError(f"{what} must have the tensor's shape {t.shape}, got {tuple(g.shape)}")
     return g
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None) -> None:
+    """``tensors[i].backward(grad_tensors[i])`` for each (``torch.autograd.backward``):
+    gradients of all of them accumulate into the leaves' ``.grad``."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    if len(grad_tensors) != len(tensors):
+        raise ValueError(f"backward: got {len(tensors)} tensors and {len(grad_tensors)} "
+                         "grad_tensors")
+    for t, g in zip(tensors, grad_tensors):
+        t.backward(g, retain_graph=bool(retain_graph))
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,

@@ -161,8 +161,8 @@ def get_default_dtype() -> np.dtype:
 # One generator per device. Everything the library draws (initialisation, dropout,
 # shuffling, augmentation) comes from here, so ``manual_seed`` makes a run repeatable.
 
-_rngs: dict[str, Any] = {"cpu": np.random.default_rng()}
-_seed: int | None = None
+_seed: int = int(np.random.SeedSequence().entropy % 2**63)  # until manual_seed is called
+_rngs: dict[str, Any] = {"cpu": np.random.default_rng(_seed)}
 
 
 def _check_seed(seed: Any, name: str) -> int:
@@ -171,13 +171,15 @@ def _check_seed(seed: Any, name: str) -> int:
     return int(seed)
 
 
-def manual_seed(seed: int) -> None:
-    """Seed every generator tinycnn draws from, on the CPU and (if present) the GPU."""
+def manual_seed(seed: int) -> Generator:
+    """Seed every generator tinycnn draws from, on the CPU and (if present) the GPU;
+    returns `default_generator`, as ``torch.manual_seed`` does."""
     global _seed
     _seed = _check_seed(seed, "manual_seed")
     _rngs.clear()
     _rngs["cpu"] = np.random.default_rng(_seed)
     # the GPU generator is created lazily from the same seed (see rng()).
+    return default_generator
 
 
 def manual_seed_cuda(seed: int) -> None:
@@ -235,6 +237,31 @@ class Generator:
             raise ValueError(f"Generator.set_state: not a state from get_state(): {e}") from None
         self.rng = gen
         return self
+
+
+class _GlobalGenerator(Generator):
+    """The global CPU generator as a `Generator` (``torch.default_generator``): its state
+    is the one `manual_seed` seeds and that every draw without ``generator=`` uses."""
+
+    def __init__(self) -> None:
+        self.device = _CPU
+
+    @property
+    def rng(self) -> Any:
+        return _rngs["cpu"]
+
+    @rng.setter
+    def rng(self, gen: Any) -> None:
+        _rngs["cpu"] = gen
+
+    def manual_seed(self, seed: int) -> Generator:
+        return manual_seed(seed)
+
+    def initial_seed(self) -> int:
+        return _seed
+
+
+default_generator = _GlobalGenerator()
 
 
 def rng_for(device: str, generator: Generator | None) -> Any:

@@ -31,3 +31,11 @@ def manual_seed(seed: int) -> None:
 def manual_seed_all(seed: int) -> None:
     """Seed the generators of all GPUs (tinycnn uses one); a no-op without a GPU."""
     manual_seed_cuda(seed)
+
+
+def empty_cache() -> None:
+    """Give the GPU memory CuPy keeps for reuse back to the device; a no-op without a GPU."""
+    cp = _cupy()
+    if cp is not None:
+        cp.get_default_memory_pool().free_all_blocks()
+        cp.get_default_pinned_memory_pool().free_all_blocks()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import io
 import json
 import os
 import tempfile
@@ -218,7 +219,8 @@ def file_digest(path: PathLike, algorithm: str = "sha256", chunk: int = 1 << 20)
 
 def save(state: Any, path: PathLike) -> None:
     """Write ``state`` (a `Tensor`, or nested dicts/lists/tuples of tensors, arrays and
-    scalars) to ``path``; `load` gives it back, as ``torch.save`` / ``torch.load`` do.
+    scalars) to ``path`` (or a file object such as ``io.BytesIO``); `load` gives it back,
+    as ``torch.save`` / ``torch.load`` do.
 
     The file is an uncompressed ``.npz`` (the exact ``path`` is used; no suffix is
     added). It is first written to a temporary file in the same folder and then moved
@@ -229,6 +231,9 @@ def save(state: Any, path: PathLike) -> None:
     meta = {"format": FORMAT, "version": VERSION, "tree": tree}
     arrays[META_KEY] = np.array(json.dumps(meta))
 
+    if hasattr(path, "write"):  # a file object (io.BytesIO, an open file), as torch.save takes
+        np.savez(path, **arrays)
+        return
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -237,7 +242,8 @@ def save(state: Any, path: PathLike) -> None:
 
 
 def load(path: PathLike, map_location: Any = None, weights_only: bool = True) -> Any:
-    """Read a file written by `save` (without pickle) and return the same structure.
+    """Read a file (or file object) written by `save`, without pickle, and return the
+    same structure.
 
     Arrays come back as NumPy arrays (tensors as CPU `Tensor`s, or on ``map_location``
     when given: ``"cpu"``, ``"cuda"``); ``model.load_state_dict`` moves them to the
@@ -307,13 +313,18 @@ def read_npz(path: PathLike, fn: str = "load") -> dict[str, np.ndarray]:
     mismatch in a member, a member that is not an array or holds Python objects, or a
     PyTorch file (which `tinycnn.io.load_pytorch` reads). ``fn`` starts the message.
     """
-    path = Path(path)
-    where = f"{fn}: {str(path)!r}"
-    if not path.is_file():
-        raise FileNotFoundError(f"{fn}: no such file {str(path)!r}")
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        head = f.read(4)
+    if hasattr(path, "read"):  # a file object: its bytes from the current position
+        source: Any = io.BytesIO(path.read())
+        where, size = f"{fn}: file object {type(path).__name__}", len(source.getvalue())
+        head = source.getvalue()[:4]
+    else:
+        source = path = Path(path)
+        where = f"{fn}: {str(path)!r}"
+        if not path.is_file():
+            raise FileNotFoundError(f"{fn}: no such file {str(path)!r}")
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(4)
     if size == 0:
         raise ValueError(f"{where} is empty (0 bytes)")
     if head.startswith(_PICKLE_START):
@@ -324,7 +335,7 @@ def read_npz(path: PathLike, fn: str = "load") -> dict[str, np.ndarray]:
         raise ValueError(f"{where} is not an .npz file (it does not start with a zip "
                          f"header; {size} bytes)")
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as e:
         raise ValueError(f"{where} is truncated or damaged: its zip directory is missing or "
                          f"broken ({e}; {size} bytes)") from None

@@ -55,10 +55,16 @@ class Tensor:
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_out_index", "__weakref__")
     __array_priority__ = 1000  # numpy_scalar * tensor -> Tensor.__rmul__
 
-    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+    def __init__(self, data: Any, *sizes: int, requires_grad: bool = False) -> None:
         if isinstance(data, Tensor):
             data = data._data
-        if isinstance(data, (list, tuple)):
+        if sizes or type(data) is int:  # torch.Tensor(2, 3): a new float tensor of that size
+            shape = (data, *sizes)
+            if not all(type(s) is int and s >= 0 for s in shape):
+                raise TypeError(f"Tensor: expected data, or sizes as non-negative ints, got "
+                                f"{shape!r}")
+            data = np.zeros(shape, dtype=backend.get_default_dtype())
+        elif isinstance(data, (list, tuple)):
             # torch.Tensor([[1, 2], [3, 4]]) is float32, as in PyTorch (tensor() infers)
             data = np.asarray(data, dtype=backend.get_default_dtype())
         elif not hasattr(data, "ndim") or isinstance(data, np.generic):
@@ -179,14 +185,6 @@ class Tensor:
                                "ambiguous; use .any() or .all()")
         return bool(self._data.reshape(()).item() if self.device == "cpu" else self.item())
 
-    def any(self) -> Tensor:
-        """True if any element is non-zero (a 0-d bool tensor, no gradient)."""
-        return Tensor._wrap(backend.array_module(self._data).asarray(self._data.any()), False)
-
-    def all(self) -> Tensor:
-        """True if every element is non-zero (a 0-d bool tensor, no gradient)."""
-        return Tensor._wrap(backend.array_module(self._data).asarray(self._data.all()), False)
-
     def __float__(self) -> float:
         return float(self.item())
 
@@ -238,6 +236,15 @@ class Tensor:
                                "use .detach() to cut a tensor from the graph")
         self.requires_grad = bool(requires_grad)
         return self
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` with this tensor's gradient during ``backward``; if it
+        returns a tensor, that replaces the gradient. ``.remove()`` on the returned
+        handle takes the hook off (as in PyTorch; Grad-CAM keeps activations' gradients
+        this way)."""
+        from .autograd import register_hook  # noqa: PLC0415
+
+        return register_hook(self, hook)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after ``backward`` (leaves

@@ -13,7 +13,18 @@ from typing import Any
 
 import numpy as np
 
-from .functional import activation, elementwise, indexing, linalg, reduction, sorting
+from .functional import (
+    activation,
+    elementwise,
+    indexing,
+    layout,
+    linalg,
+    logical,
+    pointwise,
+    reduction,
+    select,
+    sorting,
+)
 from .functional import shape as shape_ops
 from .tensor import Tensor, _operand_ok
 
@@ -48,6 +59,30 @@ class _Methods:
 
     def bool(self) -> Tensor:
         return self.to(np.bool_)
+
+    def half(self) -> Tensor:
+        return self.to(np.float16)
+
+    def byte(self) -> Tensor:
+        return self.to(np.uint8)
+
+    def short(self) -> Tensor:
+        return self.to(np.int16)
+
+    def char(self) -> Tensor:
+        return self.to(np.int8)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """Whether the elements lie in memory in row-major order (a transpose does not)."""
+        return bool(self._data.flags.c_contiguous)
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802  (PyTorch's name)
+        """The last two dimensions swapped (a batch of matrices transposed)."""
+        return shape_ops.transpose(self, -2, -1)
 
     def type(self, dtype: Any = None) -> Any:
         """``x.type()``: the type's name (``'tinycnn.FloatTensor'``); ``x.type(t)``: this
@@ -129,6 +164,89 @@ class _Methods:
     def div_(self, o: Any) -> Tensor:
         return self._inplace(o, "div")
 
+    def __floordiv__(self, o: Any) -> Tensor:
+        return pointwise.floor_divide(self, o) if _operand_ok(o) else NotImplemented
+
+    def __rfloordiv__(self, o: Any) -> Tensor:
+        return pointwise.floor_divide(o, self) if _operand_ok(o) else NotImplemented
+
+    def __mod__(self, o: Any) -> Tensor:
+        return pointwise.remainder(self, o) if _operand_ok(o) else NotImplemented
+
+    def __rmod__(self, o: Any) -> Tensor:
+        return pointwise.remainder(o, self) if _operand_ok(o) else NotImplemented
+
+    # bitwise on integers, logical on bools (masks: ``(x > 0) & (x < 1)``, ``~mask``)
+    def __and__(self, o: Any) -> Tensor:
+        return logical.bitwise("and", self, o) if _operand_ok(o) else NotImplemented
+
+    def __or__(self, o: Any) -> Tensor:
+        return logical.bitwise("or", self, o) if _operand_ok(o) else NotImplemented
+
+    def __xor__(self, o: Any) -> Tensor:
+        return logical.bitwise("xor", self, o) if _operand_ok(o) else NotImplemented
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> Tensor:
+        return logical.bitwise("not", self)
+
+    def pow_(self, o: Any) -> Tensor:
+        return self._update(elementwise.pow(self, o), "pow_")
+
+    # in-place versions of element-wise functions (``x.abs_()``, ``x.sqrt_()``, ...)
+    def abs_(self) -> Tensor:
+        return self._update(elementwise.abs(self), "abs_")
+
+    def sqrt_(self) -> Tensor:
+        return self._update(elementwise.sqrt(self), "sqrt_")
+
+    def exp_(self) -> Tensor:
+        return self._update(elementwise.exp(self), "exp_")
+
+    def log_(self) -> Tensor:
+        return self._update(elementwise.log(self), "log_")
+
+    def neg_(self) -> Tensor:
+        return self._update(elementwise.neg(self), "neg_")
+
+    def relu_(self) -> Tensor:
+        return self._update(activation.relu(self), "relu_")
+
+    def sigmoid_(self) -> Tensor:
+        return self._update(activation.sigmoid(self), "sigmoid_")
+
+    def tanh_(self) -> Tensor:
+        return self._update(activation.tanh(self), "tanh_")
+
+    # in-place shape changes: the tensor becomes a view of its data with the new shape
+    def _reshape_inplace(self, out: Tensor, op: str) -> Tensor:
+        self._check_inplace_allowed(op)
+        self._data, self._ctx, self._out_index = out._data, out._ctx, out._out_index
+        self.requires_grad = out.requires_grad
+        return self
+
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return self._reshape_inplace(shape_ops.squeeze(self, dim), "squeeze_")
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return self._reshape_inplace(shape_ops.unsqueeze(self, dim), "unsqueeze_")
+
+    def t_(self) -> Tensor:
+        return self._reshape_inplace(self.t(), "t_")
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor out of the graph in place: it becomes a leaf needing no grad."""
+        self._ctx, self._out_index, self.requires_grad = None, 0, False
+        return self
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def element_size(self) -> int:
+        """Bytes per element (4 for float32)."""
+        return self.dtype.itemsize
+
     def __neg__(self) -> Tensor:
         return elementwise.neg(self)
 
@@ -163,6 +281,42 @@ class _Methods:
     def eq(self, o: Any) -> Tensor:
         return elementwise.compare("eq", self, o)
 
+    def ne(self, o: Any) -> Tensor:
+        return elementwise.compare("ne", self, o)
+
+    def lt(self, o: Any) -> Tensor:
+        return elementwise.compare("lt", self, o)
+
+    def le(self, o: Any) -> Tensor:
+        return elementwise.compare("le", self, o)
+
+    def gt(self, o: Any) -> Tensor:
+        return elementwise.compare("gt", self, o)
+
+    def ge(self, o: Any) -> Tensor:
+        return elementwise.compare("ge", self, o)
+
+    def any(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return logical.any(self, dim, keepdim)
+
+    def all(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return logical.all(self, dim, keepdim)
+
+    def logical_not(self) -> Tensor:
+        return logical.logical_not(self)
+
+    def isinf(self) -> Tensor:
+        return logical.isinf(self)
+
+    def isnan(self) -> Tensor:
+        return elementwise.isnan(self)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return logical.count_nonzero(self, dim)
+
+    def argwhere(self) -> Tensor:
+        return logical.argwhere(self)
+
     # --- methods with PyTorch's names ----------------------------------------------------
     def add(self, o: Any, alpha: float = 1) -> Tensor:
         return elementwise.add(self, o, alpha)
@@ -173,8 +327,8 @@ class _Methods:
     def mul(self, o: Any) -> Tensor:
         return elementwise.mul(self, o)
 
-    def div(self, o: Any) -> Tensor:
-        return elementwise.div(self, o)
+    def div(self, o: Any, rounding_mode: str | None = None) -> Tensor:
+        return elementwise.div(self, o, rounding_mode)
 
     def pow(self, o: Any) -> Tensor:
         return elementwise.pow(self, o)
@@ -249,8 +403,122 @@ class _Methods:
     def nonzero(self, as_tuple: bool = False) -> Any:
         return indexing.nonzero(self, as_tuple)
 
-    def flip(self, *dims: Any) -> Tensor:
-        return indexing.flip(self, dims[0] if len(dims) == 1 else dims)
+    def flip(self, *args: Any, dims: Any = None) -> Tensor:
+        dims = dims if dims is not None else args[0] if len(args) == 1 else args
+        return indexing.flip(self, dims)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Tensor:
+        return layout.roll(self, shifts, dims)
+
+    def diff(self, n: int = 1, dim: int = -1) -> Tensor:
+        return layout.diff(self, n, dim)
+
+    def cumprod(self, dim: int, dtype: Any = None) -> Tensor:
+        return reduction.cumprod(self, dim, dtype)
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        return layout.narrow(self, dim, start, length)
+
+    def diag(self, diagonal: int = 0) -> Tensor:
+        return layout.diag(self, diagonal)
+
+    def outer(self, o: Tensor) -> Tensor:
+        return linalg.outer(self, o)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return sorting.median(self, dim, keepdim)
+
+    def sin(self) -> Tensor:
+        return pointwise.sin(self)
+
+    def erf(self) -> Tensor:
+        return pointwise.erf(self)
+
+    def heaviside(self, values: Any) -> Tensor:
+        return pointwise.heaviside(self, values)
+
+    def clamp_min(self, min: Any) -> Tensor:  # noqa: A002
+        return elementwise.clip(self, min=min)
+
+    def clamp_max(self, max: Any) -> Tensor:  # noqa: A002
+        return elementwise.clip(self, max=max)
+
+    def repeat_interleave(self, repeats: Any, dim: int | None = None) -> Tensor:
+        return layout.repeat_interleave(self, repeats, dim)
+
+    def tile(self, dims: Any) -> Tensor:
+        return layout.tile(self, dims)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False,
+                 interpolation: str = "linear") -> Tensor:
+        return sorting.quantile(self, q, dim, keepdim, interpolation)
+
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        return sorting.histc(self, bins, min, max)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return sorting.mode(self, dim, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return sorting.kthvalue(self, k, dim, keepdim)
+
+    def rsqrt(self) -> Tensor:
+        return pointwise.rsqrt(self)
+
+    def trunc(self) -> Tensor:
+        return pointwise.trunc(self)
+
+    def frac(self) -> Tensor:
+        return pointwise.frac(self)
+
+    def fmod(self, o: Any) -> Tensor:
+        return pointwise.fmod(self, o)
+
+    def log2(self) -> Tensor:
+        return pointwise.log2(self)
+
+    def log10(self) -> Tensor:
+        return pointwise.log10(self)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None,
+                   neginf: float | None = None) -> Tensor:
+        return pointwise.nan_to_num(self, nan, posinf, neginf)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return select.masked_select(self, mask)
+
+    def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return select.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
+        return self._update(select.scatter_add(self, dim, index, src), "scatter_add_")
+
+    def index_add(self, dim: int, index: Tensor, source: Tensor, alpha: Any = 1) -> Tensor:
+        return select.index_add(self, dim, index, source, alpha)
+
+    def index_add_(self, dim: int, index: Tensor, source: Tensor, alpha: Any = 1) -> Tensor:
+        return self._update(select.index_add(self, dim, index, source, alpha), "index_add_")
+
+    def take_along_dim(self, indices: Tensor, dim: int) -> Tensor:
+        return select.take_along_dim(self, indices, dim)
+
+    def cos(self) -> Tensor:
+        return pointwise.cos(self)
+
+    def log1p(self) -> Tensor:
+        return pointwise.log1p(self)
+
+    def square(self) -> Tensor:
+        return pointwise.square(self)
+
+    def lerp(self, end: Any, weight: Any) -> Tensor:
+        return pointwise.lerp(self, end, weight)
+
+    def remainder(self, o: Any) -> Tensor:
+        return pointwise.remainder(self, o)
+
+    def floor_divide(self, o: Any) -> Tensor:
+        return pointwise.floor_divide(self, o)
 
     def repeat(self, *sizes: Any) -> Tensor:
         return indexing.repeat(self, *sizes)
@@ -447,7 +715,7 @@ class _Methods:
 def attach(cls: type) -> None:
     """Copy every method defined in `_Methods` onto ``cls``."""
     for name, value in vars(_Methods).items():
-        if isinstance(value, FunctionType):
+        if isinstance(value, (FunctionType, property)):
             setattr(cls, name, value)
 
 

@@ -415,3 +415,22 @@ def test_autograd_basics_example_runs(capsys):
 def test_tensors_must_be_positional_arguments_of_apply():
     with pytest.raises(TypeError, match="positional"):
         ScaledSquare.apply(leaf(1.0), k=leaf(2.0))
+
+
+# --- Tensor.register_hook -------------------------------------------------------------------
+
+def test_register_hook_sees_and_replaces_gradients_as_pytorch():
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen = []
+        handle = x.register_hook(lambda g: seen.append(g.tolist()))  # called once, with the sum
+        y = x * 3
+        y.register_hook(lambda g: g * 2)  # a returned tensor replaces the gradient
+        ((y * x).sum() + x.sum()).backward()
+        handle.remove()
+        (x * 1).sum().backward()
+        return seen, x.grad.tolist()
+
+    assert run(tinycnn) == run(torch)
+    with pytest.raises(RuntimeError, match="doesn't require gradient"):
+        tinycnn.ones(2).register_hook(print)

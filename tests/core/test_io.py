@@ -167,3 +167,15 @@ def test_checkpoint_restores_rng_and_objects(tmp_path):
     tinycnn.save({"a": 1}, tmp_path / "other.npz")
     with pytest.raises(ValueError, match="not a checkpoint"):
         io.load_checkpoint(tmp_path / "other.npz", Box(None))
+
+
+def test_save_and_load_through_a_file_object():
+    import io as std_io
+
+    buf = std_io.BytesIO()
+    tinycnn.save({"w": tinycnn.ones(2), "epoch": 3}, buf)
+    buf.seek(0)
+    state = tinycnn.load(buf)
+    assert state["epoch"] == 3 and state["w"].tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="file object"):
+        tinycnn.load(std_io.BytesIO(b"not a zip"))

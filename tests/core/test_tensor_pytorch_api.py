@@ -5,6 +5,8 @@ generators and the module-level switches."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 import torch
@@ -324,3 +326,111 @@ def test_legacy_typed_constructors():
     assert tinycnn.FloatTensor().shape == (0,)
     with pytest.raises(TypeError, match="FloatTensor: expected data"):
         tinycnn.FloatTensor(2, 3.5)
+
+
+# --- everyday names: dtypes, methods, seeding (see tests/integration/test_everyday_idioms.py) --
+
+def test_dtype_names_match_pytorch():
+    for name in ("bool", "half", "int8", "int16", "short", "int", "float16", "uint8"):
+        ours = np.dtype(getattr(tinycnn, name))
+        assert ours.name == str(getattr(torch, name)).replace("torch.", ""), name
+    x = tinycnn.tensor([0, 2], dtype=tinycnn.bool)
+    assert x.dtype == np.bool_ and x.tolist() == [False, True]
+    assert tinycnn.tensor([1.5]).half().dtype == np.float16
+    assert tinycnn.tensor([3.0]).byte().dtype == np.uint8
+    assert tinycnn.tensor([1.0]).is_floating_point() and not tinycnn.tensor([1]).is_floating_point()
+    assert tinycnn.zeros(2, 3).element_size() == 4 and tinycnn.zeros(2, 3).nelement() == 6
+
+
+def test_tensor_constructor_takes_sizes_as_pytorch():
+    assert tinycnn.Tensor(2, 3).shape == (2, 3) and tinycnn.Tensor(2, 3).dtype == np.float32
+    assert tinycnn.Tensor(4).shape == (4,)
+    assert tinycnn.Tensor([1, 2]).dtype == np.float32  # data, not a size
+    assert tinycnn.nn.Parameter(tinycnn.Tensor(3, 2)).shape == (3, 2)
+    with pytest.raises(TypeError, match="sizes"):
+        tinycnn.Tensor(2, 2.5)
+
+
+def test_shape_views_and_inplace_shape_changes():
+    x = tinycnn.arange(6).reshape(2, 3)
+    assert x.is_contiguous() and not x.t().is_contiguous()
+    assert tinycnn.zeros(5, 2, 3).mT.shape == (5, 3, 2)
+    assert x.flip(dims=[1]).tolist() == torch.arange(6).reshape(2, 3).flip(dims=[1]).tolist()
+    y = tinycnn.zeros(1, 3)
+    assert y.squeeze_(0) is y and y.shape == (3,)
+    assert y.unsqueeze_(-1).shape == (3, 1) and y.t_().shape == (1, 3)
+    w = tinycnn.ones(2, requires_grad=True)
+    z = w * 2
+    z.unsqueeze_(0)
+    z.sum().backward()
+    assert w.grad.tolist() == [2.0, 2.0]
+    d = w * 3
+    assert d.detach_() is d and not d.requires_grad and d.grad_fn is None
+
+
+def test_inplace_math_methods_match_pytorch():
+    for name in ("abs_", "sqrt_", "exp_", "log_", "neg_", "relu_", "sigmoid_", "tanh_"):
+        ours, theirs = tinycnn.tensor([0.5, 2.0]), torch.tensor([0.5, 2.0])
+        assert getattr(ours, name)() is ours
+        getattr(theirs, name)()
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, err_msg=name)
+    x = tinycnn.tensor([2.0, 3.0])
+    x.pow_(2)
+    assert x.tolist() == [4.0, 9.0]
+    with pytest.raises(RuntimeError, match="leaf"):
+        tinycnn.ones(2, requires_grad=True).abs_()
+
+
+def test_global_generator_state_and_seeds():
+    g = tinycnn.manual_seed(5)
+    assert isinstance(g, tinycnn.Generator) and g is tinycnn.default_generator
+    assert tinycnn.initial_seed() == 5
+    state = tinycnn.get_rng_state()
+    a = tinycnn.rand(3)
+    tinycnn.set_rng_state(state)
+    assert tinycnn.equal(a, tinycnn.rand(3))
+    s = tinycnn.seed()
+    assert tinycnn.initial_seed() == s
+    tinycnn.cuda.empty_cache()  # a no-op without a GPU
+
+
+def test_autograd_backward_of_several_tensors():
+    x = tinycnn.tensor([1.0, 2.0], requires_grad=True)
+    tinycnn.autograd.backward([(x * 2).sum(), (x * x).sum()])
+    assert x.grad.tolist() == [4.0, 6.0]
+    tinycnn.autograd.backward(x * 3, grad_tensors=tinycnn.tensor([1.0, 0.5]))
+    assert x.grad.tolist() == [7.0, 7.5]
+
+
+# --- automatic mixed precision names (tinycnn.amp) -------------------------------------------
+
+def _amp_run(lib, enabled, device, overflow_at=None):
+    m = lib.nn.Linear(2, 1)
+    with lib.no_grad():
+        m.weight.copy_(lib.tensor([[0.5, -0.5]]))
+        m.bias.fill_(0.1)
+    opt = lib.optim.SGD(m.parameters(), lr=0.1)
+    with pytest.warns(UserWarning, match="CUDA is not available") if device == "cuda" \
+            and enabled and not lib.cuda.is_available() else contextlib.nullcontext():
+        scaler = lib.amp.GradScaler(device, enabled=enabled, growth_interval=2)
+    out = []
+    for i in range(5):
+        opt.zero_grad()
+        with lib.autocast(device_type="cpu", dtype=lib.bfloat16 if lib is torch else None):
+            loss = m(lib.ones(1, 2)).sum() * (np.inf if i == overflow_at else 1.0)
+        scaler.scale(loss.float()).backward()
+        scaler.unscale_(opt)  # as before clipping
+        scaler.step(opt)
+        scaler.update()
+        out.append((scaler.get_scale(), m.weight.detach().numpy().round(4).tolist()))
+    return out
+
+
+@pytest.mark.parametrize("enabled,device,overflow_at", [(True, "cpu", None), (True, "cpu", 1),
+                                                        (False, "cpu", None), (True, "cuda", None)])
+def test_grad_scaler_and_autocast_follow_pytorch(enabled, device, overflow_at):
+    import tinycnn.optim  # noqa: F401  (lib.optim below)
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        ours = _amp_run(tinycnn, enabled, device, overflow_at)
+    assert ours == _amp_run(torch, enabled, device, overflow_at)

@@ -181,9 +181,15 @@ def test_collate_fn_and_default_collate():
 
     list(DataLoader(Plain(5), batch_size=2, collate_fn=collate))
     assert seen == [2, 2, 1]
-    crops = [((np.zeros((2, 2, 3), np.uint8),) * 10, 1)] * 3  # TenCrop without ToTensor
+    crops = [(T.TenCrop(2)(np.zeros((2, 2, 3), np.uint8)), 1)] * 3  # TenCrop without ToTensor
     x, y = default_collate(crops)
     assert x.shape == (3, 10, 2, 2, 3) and list(y) == [1, 1, 1]
+    # any other tuple of images is a sample's fields: (input, target), (image, mask)
+    pairs = [(tinycnn.ones(2), tinycnn.tensor(i)) for i in range(3)]
+    x, y = default_collate(pairs)
+    assert x.shape == (3, 2) and y.tolist() == [0, 1, 2]
+    image, mask = default_collate([(np.zeros((1, 4, 4)), np.ones((1, 4, 4)))] * 2)
+    assert image.shape == mask.shape == (2, 1, 4, 4) and mask.sum().item() == 32
     with pytest.raises(ValueError, match="different shapes"):
         default_collate([np.zeros((2, 2)), np.zeros((3, 2))])
 

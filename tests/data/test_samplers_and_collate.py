@@ -183,12 +183,12 @@ class _HoldsNumpy:
 
 
 def test_random_split_generator():
-    a = [p.indices.tolist() for p in random_split(range(10), [0.7, 0.3], generator=_gen(1))]
-    b = [p.indices.tolist() for p in random_split(range(10), [7, 3], _HoldsNumpy(1))]
+    a = [p.indices for p in random_split(range(10), [0.7, 0.3], generator=_gen(1))]
+    b = [p.indices for p in random_split(range(10), [7, 3], _HoldsNumpy(1))]
     assert a == b and sorted(a[0] + a[1]) == list(range(10))
     g = _HoldsNumpy(2)
-    assert random_split(range(10), [5, 5], g)[0].indices.tolist() != \
-        random_split(range(10), [5, 5], g)[0].indices.tolist()  # the generator's state advances
+    assert random_split(range(10), [5, 5], g)[0].indices != \
+        random_split(range(10), [5, 5], g)[0].indices  # the generator's state advances
     with pytest.raises(ValueError, match="either seed or generator"):
         random_split(range(10), [5, 5], generator=_gen(0), seed=1)
 
@@ -342,3 +342,13 @@ def test_loader_and_samplers_take_a_tinycnn_generator():
     assert sorted(sum(order(2), [])) == list(range(12))
     picks = list(RandomSampler(ds, generator=tinycnn.Generator().manual_seed(5)))
     assert picks == list(RandomSampler(ds, generator=tinycnn.Generator().manual_seed(5)))
+
+
+def test_subset_keeps_indices_as_given_and_batches_are_lists():
+    ds = TensorDataset(tinycnn.arange(10))
+    sub = Subset(ds, [1, 3, 5])
+    assert sub.indices == [1, 3, 5] and sub[1][0].item() == 3
+    sub.indices = range(2)
+    assert len(sub) == 2 and sub[1][0].item() == 1
+    assert isinstance(next(iter(DataLoader(ds, batch_size=2))), list)  # as PyTorch: a list
+    assert isinstance(default_collate([(1, 2), (3, 4)]), list)

@@ -386,3 +386,126 @@ def test_random_apply_changes_about_p_of_the_images_and_is_seeded():
     assert RandomApply([RandomHorizontalFlip(1.0)], p=0.0)(img) is img
     with pytest.raises(ValueError, match="p must be a probability"):
         RandomApply([], p=1.5)
+
+
+# --- RandomErasing, PILToTensor, ConvertImageDtype --------------------------------------------
+
+def test_random_erasing_blanks_one_rectangle_per_image():
+    x = tinycnn.ones(3, 16, 16)
+    y = T.RandomErasing(p=1.0, value=(0.0, 0.5, 0.25))(x)
+    erased = y.numpy()[0] == 0
+    rows, cols = np.nonzero(erased)
+    assert erased.any() and erased.sum() == (np.ptp(rows) + 1) * (np.ptp(cols) + 1)
+    assert np.all(y.numpy()[1][erased] == 0.5) and x.numpy().min() == 1  # input untouched
+    assert np.array_equal(T.RandomErasing(p=0.0)(x).numpy(), x.numpy())
+    batch = T.RandomErasing(p=1.0).batch(tinycnn.ones(4, 3, 8, 8))
+    assert batch.shape == (4, 3, 8, 8) and all((batch.numpy()[k] == 0).any() for k in range(4))
+    with pytest.raises(ValueError, match="random"):
+        T.RandomErasing(value="random")
+
+
+def test_pil_to_tensor_and_convert_image_dtype_as_torchvision():
+    img = Image.fromarray(np.arange(12, dtype=np.uint8).reshape(2, 2, 3))
+    t = T.PILToTensor()(img)
+    assert t.dtype == np.uint8 and t.tolist() == np.arange(12).reshape(2, 2, 3).transpose(
+        2, 0, 1).tolist()
+    assert T.PILToTensor()(img.convert("L")).shape == (1, 2, 2)
+    f = T.ConvertImageDtype(tinycnn.float32)(tinycnn.tensor([0, 51, 255], dtype=tinycnn.uint8))
+    np.testing.assert_allclose(f.numpy(), [0.0, 0.2, 1.0])
+    back = T.ConvertImageDtype(tinycnn.uint8)(f)
+    assert back.dtype == np.uint8 and back.tolist() == [0, 51, 255]
+
+
+def test_random_grayscale_and_antialias_argument():
+    x = tinycnn.rand(3, 4, 4)
+    y = T.RandomGrayscale(p=1.0)(x)
+    assert y.shape == (3, 4, 4) and np.allclose(y.numpy()[0], y.numpy()[2])
+    assert np.array_equal(T.RandomGrayscale(p=0.0)(x).numpy(), x.numpy())
+    batch = T.RandomGrayscale(p=1.0).batch(np.full((2, 3, 3, 3), (10, 200, 30), np.uint8))
+    assert batch.dtype == np.uint8 and (batch[..., 0] == batch[..., 1]).all()
+    assert T.Resize((4, 6), antialias=True)(tinycnn.zeros(3, 8, 12)).shape == (3, 4, 6)
+    with pytest.raises(ValueError, match="antialias=False"):
+        T.Resize(4, antialias=False)
+
+
+# --- RandomAffine, GaussianBlur, transforms.functional ----------------------------------------
+
+def test_random_affine_rotates_translates_scales():
+    x = np.random.default_rng(0).integers(0, 255, (2, 9, 9, 3)).astype(np.uint8)
+    assert np.array_equal(T.RandomAffine((90, 90)).batch(x), T.RandomRotation((90, 90)).batch(x))
+    params = {"angle": np.zeros(2), "translate": np.array([[1.0, 0.0], [0.0, -2.0]]),
+              "scale": np.ones(2), "shear": np.zeros((2, 2))}
+    moved = T.RandomAffine(0).apply(x, params, batched=True)
+    assert np.array_equal(moved[0, :, 1:], x[0, :, :-1]) and (moved[0, :, 0] == 0).all()
+    assert np.array_equal(moved[1, :-2], x[1, 2:])  # up by 2
+    zoom = T.RandomAffine(0, scale=(3, 3)).batch(x)
+    assert (zoom[:, 3:6, 3:6] == x[:, 4:5, 4:5]).all()  # the centre pixel, three times wider
+    assert T.RandomAffine(10, (0.1, 0.1), (0.9, 1.1), shear=5)(tinycnn.zeros(3, 8, 8)).shape == \
+        (3, 8, 8)
+
+
+def test_gaussian_blur_matches_a_reflect_padded_convolution():
+    img = np.random.default_rng(1).random((2, 1, 8, 8)).astype(np.float32)
+    ours = T.GaussianBlur(5, sigma=1.5).batch(tinycnn.tensor(img)).numpy()
+    t = np.linspace(-2, 2, 5)
+    k = np.exp(-0.5 * (t / 1.5) ** 2)
+    k /= k.sum()
+    padded = torch.nn.functional.pad(torch.tensor(img), (2, 2, 2, 2), mode="reflect")
+    ref = torch.nn.functional.conv2d(padded, torch.tensor(np.outer(k, k), dtype=torch.float32)[
+        None, None]).numpy()
+    np.testing.assert_allclose(ours, ref, atol=1e-6)
+    with pytest.raises(ValueError, match="odd"):
+        T.GaussianBlur(4)
+
+
+def test_transforms_functional_as_torchvision():
+    import tinycnn.data.transforms.functional as TF
+
+    x = tinycnn.arange(24.0).reshape(2, 3, 4) / 24
+    a = x.numpy()
+    assert np.array_equal(TF.hflip(x).numpy(), a[..., ::-1])
+    assert np.array_equal(TF.vflip(x).numpy(), a[:, ::-1])
+    assert np.array_equal(TF.crop(x, 1, 1, 2, 2).numpy(), a[:, 1:3, 1:3])
+    assert TF.center_crop(x, 2).shape == (2, 2, 2) and TF.resize(x, (6, 8)).shape == (2, 6, 8)
+    assert TF.pad(x, 1).shape == (2, 5, 6)
+    np.testing.assert_allclose(TF.normalize(x, (0.5, 0.5), (0.25, 0.25)).numpy(), (a - 0.5) / 0.25)
+    img = Image.fromarray(np.full((4, 4, 3), 100, np.uint8))
+    assert np.asarray(TF.adjust_brightness(img, 1.5))[0, 0].tolist() == [150, 150, 150]
+    assert TF.to_tensor(img).shape == (3, 4, 4) and TF.rgb_to_grayscale(img).mode == "L"
+    assert np.array_equal(TF.rotate(x, 90).numpy(), T.RandomRotation((90, 90))(x).numpy())
+    np.testing.assert_allclose(TF.gaussian_blur(tinycnn.ones(1, 5, 5), 3).numpy(), 1.0, atol=1e-6)
+
+
+# --- AutoAugment, RandAugment, TrivialAugmentWide -------------------------------------------
+
+def test_augmentation_operations_match_pil():
+    from PIL import ImageOps
+
+    from tinycnn.data.transforms.autoaugment import apply_op
+
+    img = np.random.default_rng(0).integers(0, 255, (16, 16, 3)).astype(np.uint8)
+    pil = Image.fromarray(img)
+    assert np.array_equal(apply_op(img, "Posterize", 4), np.asarray(ImageOps.posterize(pil, 4)))
+    assert np.array_equal(apply_op(img, "Solarize", 128), np.asarray(ImageOps.solarize(pil, 128)))
+    assert np.array_equal(apply_op(img, "Equalize", 0), np.asarray(ImageOps.equalize(pil)))
+    assert np.array_equal(apply_op(img, "Invert", 0), 255 - img)
+    assert np.array_equal(apply_op(img, "Rotate", 90.0), T.RandomRotation((90, 90))(img))
+    moved = apply_op(img, "TranslateX", 3.0)
+    assert np.array_equal(moved[:, 3:], img[:, :-3]) and (moved[:, :3] == 0).all()
+    grey = img[..., :1]
+    assert apply_op(grey, "Sharpness", 0.5).shape == (16, 16, 1)
+
+
+@pytest.mark.parametrize("make", [lambda: T.AutoAugment(), lambda: T.AutoAugment(
+    T.AutoAugmentPolicy.CIFAR10), lambda: T.RandAugment(num_ops=2, magnitude=9),
+    lambda: T.TrivialAugmentWide()], ids=["imagenet", "cifar10", "randaugment", "trivial"])
+def test_policies_keep_kind_shape_and_seed(make):
+    img = np.random.default_rng(1).integers(0, 255, (12, 12, 3)).astype(np.uint8)
+    tf = make()
+    assert isinstance(tf(Image.fromarray(img)), Image.Image)
+    out = tf(tinycnn.rand(3, 12, 12))
+    assert out.shape == (3, 12, 12) and out.dtype == np.float32
+    tinycnn.manual_seed(3)
+    a = tf.batch(np.stack([img] * 8))
+    tinycnn.manual_seed(3)
+    assert a.shape == (8, 12, 12, 3) and np.array_equal(a, tf.batch(np.stack([img] * 8)))

@@ -131,3 +131,20 @@ def test_fan_errors():
         init.kaiming_uniform_(tinycnn.empty(5, 5), mode="fan_avg")
     with pytest.raises(TypeError, match="expect a Tensor"):
         init.uniform_(np.zeros(3))
+
+
+# --- orthogonal_, eye_, dirac_ -------------------------------------------------------------
+
+def test_orthogonal_eye_dirac_as_pytorch():
+    for shape in ((3, 5), (5, 3), (4, 2, 3)):
+        w = init.orthogonal_(tinycnn.empty(*shape), gain=2.0)
+        flat = w.numpy().reshape(shape[0], -1)
+        gram = flat @ flat.T if flat.shape[0] <= flat.shape[1] else flat.T @ flat
+        np.testing.assert_allclose(gram, 4 * np.eye(len(gram)), atol=1e-5)
+    np.testing.assert_array_equal(init.eye_(tinycnn.empty(2, 3)).numpy(),
+                                  torch.nn.init.eye_(torch.empty(2, 3)).numpy())
+    for shape, groups in (((4, 2, 3, 3), 2), ((2, 3, 3), 1), ((3, 2, 1, 3, 3), 1)):
+        np.testing.assert_array_equal(init.dirac_(tinycnn.empty(*shape), groups).numpy(),
+                                      torch.nn.init.dirac_(torch.empty(*shape), groups).numpy())
+    with pytest.raises(ValueError, match="2 or more"):
+        init.orthogonal_(tinycnn.empty(3))

@@ -336,3 +336,50 @@ def test_frozen_feature_extractor_backward_is_cheaper():
     t_full, t_frozen = backward_time(full), backward_time(frozen)
     assert frozen[0][0].weight.grad is None and frozen[2].weight.grad is not None
     assert t_frozen < 0.5 * t_full, (t_frozen, t_full)
+
+
+# --- more layers with PyTorch's names (activations, pads, 1-D pools, PixelShuffle, ...) -----
+
+LAYER_PAIRS = [
+    (lambda m: m.Hardtanh(-0.5, 0.5), (2, 3)), (lambda m: m.Hardsigmoid(), (2, 3)),
+    (lambda m: m.Mish(), (2, 3)), (lambda m: m.Softmax2d(), (2, 3, 2, 2)),
+    (lambda m: m.ZeroPad2d((1, 0, 2, 1)), (1, 2, 3, 3)),
+    (lambda m: m.ConstantPad2d(1, 0.5), (1, 2, 3, 3)),
+    (lambda m: m.ReflectionPad2d(1), (1, 2, 3, 3)), (lambda m: m.ReplicationPad2d(2), (1, 2, 3, 3)),
+    (lambda m: m.PixelShuffle(2), (1, 8, 2, 3)), (lambda m: m.MaxPool1d(3, 2, 1), (2, 3, 9)),
+    (lambda m: m.AvgPool1d(2), (2, 3, 8)), (lambda m: m.AdaptiveAvgPool1d(3), (2, 3, 8)),
+    (lambda m: m.AdaptiveMaxPool1d(2), (2, 3, 8)),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAYER_PAIRS, ids=lambda v: getattr(v, "__name__", str(v)))
+def test_more_layers_match_pytorch(make, shape):
+    x = np.random.default_rng(0).uniform(-4, 4, shape).astype(np.float32)
+    ours, theirs = make(nn), make(torch.nn)
+    xt = tinycnn.tensor(x, requires_grad=True)
+    xr = torch.tensor(x, requires_grad=True)
+    y, yr = ours(xt), theirs(xr)
+    np.testing.assert_allclose(y.numpy(), yr.detach().numpy(), rtol=1e-5, atol=1e-6)
+    (y * y).sum().backward()
+    (yr * yr).sum().backward()
+    np.testing.assert_allclose(xt.grad.numpy(), xr.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert repr(ours).replace("tinycnn", "") == repr(theirs)
+
+
+def test_cosine_similarity_layer_and_parameter_containers():
+    a, b = np.ones((2, 3), np.float32), np.arange(6, dtype=np.float32).reshape(2, 3)
+    np.testing.assert_allclose(nn.CosineSimilarity()(tinycnn.tensor(a), tinycnn.tensor(b)).numpy(),
+                               torch.nn.CosineSimilarity()(torch.tensor(a), torch.tensor(b)).numpy(),
+                               rtol=1e-6)
+    pl = nn.ParameterList([nn.Parameter(tinycnn.ones(2)), tinycnn.zeros(3)])
+    pl.append(nn.Parameter(tinycnn.ones(1)))
+    assert [n for n, _ in pl.named_parameters()] == ["0", "1", "2"] and len(pl) == 3
+    assert isinstance(pl[1], nn.Parameter) and pl[1].requires_grad
+    pd = nn.ParameterDict({"w": nn.Parameter(tinycnn.ones(2))})
+    pd["b"] = nn.Parameter(tinycnn.zeros(1))
+    assert list(pd.keys()) == ["w", "b"] and "b" in pd
+    holder = nn.Module()
+    holder.params = pd
+    assert list(holder.state_dict()) == ["params.w", "params.b"]
+    with pytest.raises(TypeError, match="Parameter or a Tensor"):
+        pl.append([1.0])

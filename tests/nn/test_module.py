@@ -403,3 +403,11 @@ def test_module_to_cuda_and_state_dict_across_devices():
     np.testing.assert_allclose(y.numpy(), cpu_model(x).numpy(), rtol=1e-4, atol=1e-5)
     cpu_model.load_state_dict(model.state_dict())  # and GPU tensors into a CPU model
     assert model.cpu().features[0].weight.device == "cpu"
+
+
+def test_data_parallel_runs_the_module_with_pytorchs_layout():
+    m = nn.Linear(2, 2)
+    dp = nn.DataParallel(m, device_ids=[0])
+    assert dp.module is m and list(dp.state_dict()) == ["module.weight", "module.bias"]
+    x = tinycnn.ones(3, 2)
+    assert tinycnn.equal(dp(x), m(x))

@@ -220,3 +220,24 @@ def test_gelu_of_a_zero_dim_tensor(approximate):
     ty.backward()
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+
+# --- inplace=True writes into the input, as in PyTorch --------------------------------------
+
+@pytest.mark.parametrize("name", ["relu", "relu6", "leaky_relu", "elu", "silu", "hardswish",
+                                  "hardtanh", "hardsigmoid", "mish"])
+def test_functional_inplace_writes_into_the_input(name):
+    x = np.array([-3.0, -0.5, 0.5, 7.0], np.float32)
+    ours, theirs = tinycnn.tensor(x), torch.tensor(x)
+    out = getattr(F, name)(ours, inplace=True)
+    getattr(TF, name)(theirs, inplace=True)
+    assert out is ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    # inside a graph the input takes over the recorded result and the gradient is right
+    w = tinycnn.tensor(x, requires_grad=True)
+    h = w * 1
+    getattr(F, name)(h, inplace=True).sum().backward()
+    wt = torch.tensor(x, requires_grad=True)
+    ht = wt * 1
+    getattr(TF, name)(ht, inplace=True).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-5, atol=1e-6)

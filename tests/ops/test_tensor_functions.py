@@ -105,6 +105,73 @@ OPS = [
     ("round_decimals", [(3, 4)], lambda x: x.round(decimals=1),
      lambda x: x.round(decimals=1)),
     ("sign", [np.array([-2.0, 0.0, 3.0], np.float32)], lambda x: x.sign(), lambda x: x.sign()),
+    # element-wise math with PyTorch's names (pointwise.py)
+    ("sin", [(3, 4)], tinycnn.sin, torch.sin),
+    ("cos", [(3, 4)], lambda x: x.cos(), lambda x: x.cos()),
+    ("log1p", [np.array([0.5, 1.5, 3.0], np.float32)], tinycnn.log1p, torch.log1p),
+    ("square", [(3, 4)], lambda x: x.square(), lambda x: x.square()),
+    ("lerp", [(3, 4), (3, 4)], lambda a, b: tinycnn.lerp(a, b, 0.25),
+     lambda a, b: torch.lerp(a, b, 0.25)),
+    ("remainder", [(3, 4), np.full((4,), 0.7, np.float32)], lambda a, b: a % b,
+     lambda a, b: a % b),
+    ("rsqrt", [np.array([0.5, 4.0], np.float32)], tinycnn.rsqrt, torch.rsqrt),
+    ("log2_log10", [np.array([0.5, 4.0], np.float32)],
+     lambda x: tinycnn.log2(x) + tinycnn.log10(x), lambda x: torch.log2(x) + torch.log10(x)),
+    ("exp2", [(5,)], tinycnn.exp2, torch.exp2),
+    ("fmod", [(3, 4)], lambda x: tinycnn.fmod(x, 0.7), lambda x: torch.fmod(x, 0.7)),
+    ("frac_trunc", [(3, 4)], lambda x: x.frac() + x.trunc(), lambda x: x.frac() + x.trunc()),
+    ("nan_to_num", [np.array([1.0, np.nan, np.inf, -np.inf], np.float32)],
+     lambda x: tinycnn.nan_to_num(x, nan=0.5, neginf=-3.0), lambda x: torch.nan_to_num(
+         x, nan=0.5, neginf=-3.0)),
+    ("clamp_tensor_bounds", [(3, 4), np.full((4,), -0.5, np.float32), np.full((3, 1), 0.5,
+                                                                          np.float32)],
+     lambda x, lo, hi: x.clamp(lo, hi), lambda x, lo, hi: x.clamp(lo, hi)),
+    # rearrangements and selections (layout.py, select.py)
+    ("roll", [(3, 4)], lambda x: x.roll(1, 0), lambda x: x.roll(1, 0)),
+    ("roll_dims", [(3, 4)], lambda x: tinycnn.roll(x, (1, -2), (0, 1)),
+     lambda x: torch.roll(x, (1, -2), (0, 1))),
+    ("roll_flat", [(3, 4)], lambda x: tinycnn.roll(x, 5), lambda x: torch.roll(x, 5)),
+    ("narrow", [(3, 5)], lambda x: x.narrow(1, 1, 3), lambda x: x.narrow(1, 1, 3)),
+    ("diag_vector", [(4,)], lambda x: tinycnn.diag(x, 1), lambda x: torch.diag(x, 1)),
+    ("diag_matrix", [(3, 5)], lambda x: tinycnn.diag(x, -1), lambda x: torch.diag(x, -1)),
+    ("outer", [(3,), (4,)], tinycnn.outer, torch.outer),
+    ("meshgrid", [(3,), (4,)], lambda a, b: tinycnn.meshgrid(a, b, indexing="xy"),
+     lambda a, b: torch.meshgrid(a, b, indexing="xy")),
+    ("diff", [(3, 5)], lambda x: tinycnn.diff(x, n=2), lambda x: torch.diff(x, n=2)),
+    ("cumprod", [(3, 4)], lambda x: x.cumprod(1), lambda x: x.cumprod(1)),
+    ("cumprod_zero", [np.array([[1.5, 0.0, 2.0, 0.0, 3.0]], np.float32)],
+     lambda x: tinycnn.cumprod(x, dim=1), lambda x: torch.cumprod(x, dim=1)),
+    ("median_dim", [(3, 5)], lambda x: x.median(1), lambda x: x.median(1)),
+    ("median_all", [(4, 3)], lambda x: x.median(), lambda x: x.median()),
+    ("masked_select", [(3, 4), MASK[:, :4]], lambda x, m: tinycnn.masked_select(x, m),
+     lambda x, m: torch.masked_select(x, m)),
+    ("take_along_dim", [(3, 4), IDX[:, :3]], lambda x, i: tinycnn.take_along_dim(x, i, 1),
+     lambda x, i: torch.take_along_dim(x, i, 1)),
+    ("scatter_add", [(4, 5), (3, 2), SCATTER_IDX[:, :2] % 4],
+     lambda x, s, i: x.scatter_add(0, i, s), lambda x, s, i: x.scatter_add(0, i, s)),
+    ("index_add", [(4, 3), (3, 3), np.array([0, 2, 0])],
+     lambda x, s, i: x.index_add(0, i, s, alpha=2), lambda x, s, i: x.index_add(0, i, s,
+                                                                                 alpha=2)),
+    ("var_mean", [(3, 4)], lambda x: tinycnn.var_mean(x, 1), lambda x: torch.var_mean(x, 1)),
+    ("std_mean", [(3, 4)], lambda x: tinycnn.std_mean(x, dim=0, correction=0),
+     lambda x: torch.std_mean(x, dim=0, correction=0)),
+    ("erf", [(3, 4)], tinycnn.erf, torch.erf),
+    ("clamp_min_max", [(3, 4)], lambda x: x.clamp_min(-0.5) + tinycnn.clamp_max(x, 0.5),
+     lambda x: x.clamp_min(-0.5) + torch.clamp_max(x, 0.5)),
+    ("repeat_interleave", [(2, 3)], lambda x: x.repeat_interleave(2, dim=1),
+     lambda x: x.repeat_interleave(2, dim=1)),
+    ("repeat_interleave_flat", [(2, 3)], lambda x: tinycnn.repeat_interleave(x, 3),
+     lambda x: torch.repeat_interleave(x, 3)),
+    ("tile", [(2, 3)], lambda x: tinycnn.tile(x, (2, 1, 2)), lambda x: torch.tile(x, (2, 1, 2))),
+    ("kthvalue", [(3, 5)], lambda x: x.kthvalue(2, dim=1), lambda x: x.kthvalue(2, dim=1)),
+    ("cdist", [(2, 3, 4), (2, 5, 4)], tinycnn.cdist, torch.cdist),
+    ("pairwise_distance", [(3, 4), (3, 4)], tinycnn.functional.pairwise_distance,
+     torch.nn.functional.pairwise_distance),
+    ("quantile", [(3, 5)], lambda x: tinycnn.quantile(x, 0.3, dim=1),
+     lambda x: torch.quantile(x, 0.3, dim=1)),
+    ("quantile_many", [(3, 5)], lambda x: tinycnn.quantile(x, [0.25, 0.9], dim=0, keepdim=True),
+     lambda x: torch.quantile(x, torch.tensor([0.25, 0.9]), dim=0, keepdim=True)),
+    ("quantile_all", [(3, 4)], lambda x: x.quantile(0.5), lambda x: x.quantile(0.5)),
 ]
 
 
@@ -131,12 +198,96 @@ GRADCHECKS = [
     ("prod", lambda x: x.prod(0), (3, 2)),
     ("logsumexp", lambda x: x.logsumexp(-1), (3, 4)),
     ("bmm", lambda x: tinycnn.bmm(x, x.transpose(1, 2)), (2, 2, 3)),
+    ("sin_cos_log1p", lambda x: x.sin() * x.cos() + x.log1p(), (3, 2)),
+    ("remainder", lambda x: x % 0.3 + 1.7 % x, (3, 2)),
+    ("fmod_rsqrt", lambda x: tinycnn.fmod(x, 0.3) + x.rsqrt(), (3, 2)),
+    ("roll_narrow", lambda x: x.roll(1, 1).narrow(0, 1, 2), (3, 2)),
+    ("diag", lambda x: tinycnn.diag(x, 1).sum(0) * tinycnn.diag(tinycnn.diag(x)), (3, 3)),
+    ("cumprod", lambda x: x.cumprod(0), (3, 2)),
+    ("scatter_add", lambda x: tinycnn.zeros(2, 2, dtype=np.float64).scatter_add(
+        0, tinycnn.tensor([[1, 1], [0, 1], [1, 0]]), x), (3, 2)),
+    ("median", lambda x: x.median(0).values, (3, 2)),
+    ("erf_cdist", lambda x: x.erf().sum() + tinycnn.cdist(x, x * 2).sum(), (3, 2)),
 ]
 
 
 @pytest.mark.parametrize("name,fn,shape", GRADCHECKS, ids=[g[0] for g in GRADCHECKS])
 def test_gradcheck_float64(name, fn, shape):
     assert gradcheck(fn, (t64(*shape, low=0.5, high=2.0),))
+
+
+def test_integer_division_and_bitwise_ops_follow_pytorch():
+    a, b = np.array([7, -7, 5]), np.array([2, 2, -3])
+    for op in (lambda x, y: x // y, lambda x, y: x % y, lambda x, y: x & y, lambda x, y: x | y,
+               lambda x, y: x ^ y, lambda x, y: torch.div(x, y, rounding_mode="trunc")
+               if isinstance(x, torch.Tensor) else tinycnn.div(x, y, rounding_mode="trunc"),
+               lambda x, y: (~x, x.fmod(y))):
+        ours, theirs = op(tinycnn.tensor(a), tinycnn.tensor(b)), op(torch.tensor(a), torch.tensor(b))
+        for o, t in zip(ours if isinstance(ours, tuple) else [ours],
+                        theirs if isinstance(theirs, tuple) else [theirs]):
+            assert o.dtype == np.dtype(str(t.dtype).replace("torch.", "")) and \
+                o.tolist() == t.tolist()
+    m = tinycnn.tensor([1.0, -2.0, 3.0])
+    assert ((m > 0) & (m < 2)).tolist() == [True, False, False]
+    assert (~(m > 0)).tolist() == [False, True, False]
+    with pytest.raises(TypeError, match="only integer and bool"):
+        m & m
+    x = tinycnn.tensor([7.0, -7.0], requires_grad=True)
+    assert not (x // 2).requires_grad and (x // 2).tolist() == [3.0, -4.0]
+
+
+def test_logical_functions_match_pytorch():
+    a = np.array([[0.0, 1.5, np.inf], [-2.0, 0.0, np.nan]], np.float32)
+    ta, tt = tinycnn.tensor(a), torch.tensor(a)
+    pairs = [
+        (tinycnn.logical_and(ta, ta > 0), torch.logical_and(tt, tt > 0)),
+        (tinycnn.logical_or(ta, ta > 0), torch.logical_or(tt, tt > 0)),
+        (tinycnn.logical_xor(ta, ta > 0), torch.logical_xor(tt, tt > 0)),
+        (ta.logical_not(), tt.logical_not()), (ta.isinf(), tt.isinf()),
+        (tinycnn.isclose(ta, ta + 1e-9, equal_nan=True), torch.isclose(tt, tt + 1e-9,
+                                                                         equal_nan=True)),
+        (ta.any(dim=1), tt.any(dim=1)), (tinycnn.all(ta, 0, keepdim=True), torch.all(tt, 0, True)),
+        (ta.count_nonzero(dim=1), tt.count_nonzero(dim=1)),
+        (tinycnn.argwhere(ta), torch.argwhere(tt)), (tinycnn.where(ta > 0)[1], torch.where(tt > 0)[1]),
+        (ta.gt(0), tt.gt(0)), (ta.le(0), tt.le(0)), (ta.ne(0), tt.ne(0)),
+    ]
+    for ours, theirs in pairs:
+        assert ours.tolist() == theirs.tolist(), (ours, theirs)
+        assert ours.dtype == np.dtype(str(theirs.dtype).replace("torch.", ""))
+
+
+def test_searchsorted_bucketize_histc_match_pytorch():
+    seq, vals = np.array([[1, 3, 5], [2, 4, 6]]), np.array([[2, 5], [6, 1]])
+    for right in (False, True):
+        assert tinycnn.searchsorted(tinycnn.tensor(seq), tinycnn.tensor(vals), right=right
+                                    ).tolist() == torch.searchsorted(torch.tensor(seq),
+                                                                     torch.tensor(vals),
+                                                                     right=right).tolist()
+    b = np.array([1.0, 3.0])
+    assert tinycnn.bucketize(tinycnn.tensor([0.5, 1.0, 2.0, 4.0]), tinycnn.tensor(b)).tolist() \
+        == torch.bucketize(torch.tensor([0.5, 1.0, 2.0, 4.0]), torch.tensor(b)).tolist()
+    x = np.array([1.0, 2.0, 1.0, 5.0, -1.0], np.float32)
+    for kw in ({"bins": 4}, {"bins": 4, "min": 0, "max": 3}):
+        assert tinycnn.histc(tinycnn.tensor(x), **kw).tolist() == \
+            torch.histc(torch.tensor(x), **kw).tolist()
+
+
+def test_mode_matches_pytorch():
+    for data, kw in ((np.array([1, 2, 2, 3, 1]), {}), (np.array([5.0, 1, 1, 5, 7]), {}),
+                     (np.array([[3, 1, 3, 1], [2, 2, 5, 5]]), {"dim": 1}),
+                     (np.array([[3, 1, 3], [2, 1, 1]]), {"dim": 0, "keepdim": True})):
+        ours, theirs = tinycnn.mode(tinycnn.tensor(data), **kw), torch.mode(torch.tensor(data), **kw)
+        assert ours.values.tolist() == theirs.values.tolist()
+        assert ours.indices.tolist() == theirs.indices.tolist()
+    x = tinycnn.tensor([1.0, 2.0, 2.0], requires_grad=True)
+    x.mode().values.backward()
+    assert x.grad.tolist() == [0.0, 0.0, 1.0]
+
+
+def test_heaviside_matches_pytorch():
+    x = np.array([-1.0, 0.0, 2.0], np.float32)
+    assert tinycnn.heaviside(tinycnn.tensor(x), tinycnn.tensor(0.5)).tolist() == \
+        torch.heaviside(torch.tensor(x), torch.tensor(0.5)).tolist()
 
 
 def test_rounding_gradients_are_zero_as_in_pytorch():

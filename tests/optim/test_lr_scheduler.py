@@ -235,3 +235,81 @@ def test_linear_lr_matches_torch(kw):
     ours, _ = _same_schedule("LinearLR", "sgd", kw, 12, rtol=1e-12)
     with pytest.raises(ValueError, match=r"start_factor must be in \(0, 1\], got 0"):
         sched.LinearLR(ours.optimizer, start_factor=0)
+
+
+# --- SequentialLR, ConstantLR, PolynomialLR, MultiplicativeLR --------------------------------
+
+def _rates(lib_sched, lib_optim, lib_nn, make, steps=9):
+    opt = lib_optim.SGD(lib_nn.Linear(2, 1).parameters(), lr=1.0)
+    s = make(lib_sched, opt)
+    rates = [opt.param_groups[0]["lr"]]
+    for _ in range(steps):
+        opt.step()
+        s.step()
+        rates.append(opt.param_groups[0]["lr"])
+    return rates
+
+
+@pytest.mark.parametrize("make", [
+    lambda L, o: L.SequentialLR(o, [L.LinearLR(o, 0.1, total_iters=3), L.CosineAnnealingLR(o, 5)],
+                                milestones=[3]),
+    lambda L, o: L.SequentialLR(o, [L.ExponentialLR(o, 0.5), L.StepLR(o, 2, 0.1),
+                                    L.LambdaLR(o, lambda e: 1 / (e + 1))], [2, 5]),
+    lambda L, o: L.SequentialLR(o, [L.ConstantLR(o, 0.5, total_iters=2),
+                                    L.PolynomialLR(o, total_iters=4, power=2.0)], [3]),
+    lambda L, o: L.ConstantLR(o, factor=0.25, total_iters=3),
+    lambda L, o: L.PolynomialLR(o, total_iters=5),
+    lambda L, o: L.MultiplicativeLR(o, lambda e: 0.9),
+])
+def test_more_schedulers_match_pytorch(make):
+    ours = _rates(sched, optim, nn, make)
+    theirs = _rates(torch.optim.lr_scheduler, torch.optim, torch.nn, make)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_sequential_lr_state_round_trip_and_checks():
+    opt = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    s = sched.SequentialLR(opt, [sched.ConstantLR(opt, 0.5, 2), sched.ExponentialLR(opt, 0.9)], [2])
+    for _ in range(3):
+        opt.step()
+        s.step()
+    state = s.state_dict()
+    opt2 = optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    s2 = sched.SequentialLR(opt2, [sched.ConstantLR(opt2, 0.5, 2), sched.ExponentialLR(opt2, 0.9)],
+                            [2])
+    s2.load_state_dict(state)
+    assert s2.last_epoch == 3 and s2._schedulers[1].last_epoch == s._schedulers[1].last_epoch
+    with pytest.raises(ValueError, match="one milestone fewer"):
+        sched.SequentialLR(opt, [sched.ConstantLR(opt)], [2])
+
+
+def test_chained_scheduler_matches_pytorch():
+    def make(L, o):
+        return L.ChainedScheduler([L.ConstantLR(o, 0.5, total_iters=2), L.ExponentialLR(o, 0.9)])
+
+    np.testing.assert_allclose(_rates(sched, optim, nn, make),
+                               _rates(torch.optim.lr_scheduler, torch.optim, torch.nn, make),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("kw", [dict(step_size_up=2), dict(step_size_up=2, step_size_down=3,
+                                                           mode="triangular2"),
+                                dict(step_size_up=3, mode="exp_range", gamma=0.9)])
+def test_cyclic_lr_matches_pytorch(kw):
+    def run(lib_sched, lib_optim, lib_nn, adam=False):
+        params = lib_nn.Linear(2, 1).parameters()
+        opt = lib_optim.Adam(params, lr=0.1) if adam else lib_optim.SGD(params, lr=0.1,
+                                                                        momentum=0.9)
+        s = lib_sched.CyclicLR(opt, base_lr=0.01, max_lr=0.1, **kw)
+        out = []
+        for _ in range(9):
+            opt.step()
+            s.step()
+            g = opt.param_groups[0]
+            out.append((g["lr"], g["betas"][0] if adam else g["momentum"]))
+        return out
+
+    for adam in (False, True):
+        np.testing.assert_allclose(run(sched, optim, nn, adam),
+                                   run(torch.optim.lr_scheduler, torch.optim, torch.nn, adam),
+                                   rtol=1e-12)

@@ -296,3 +296,28 @@ def test_fused_cpu_adam_matches_numpy_passes(monkeypatch, amsgrad):
     for a, b in zip(fused, passes):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+# --- Adamax, NAdam, RAdam ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("name,kw", [
+    ("Adamax", {}), ("Adamax", dict(lr=0.01, weight_decay=0.1)), ("NAdam", {}),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", {}), ("RAdam", dict(lr=0.01, weight_decay=0.01, maximize=True)),
+])
+def test_adam_variants_match_pytorch(name, kw):
+    def run(lib):
+        m = lib.nn.Linear(3, 2)
+        with lib.no_grad():
+            m.weight.copy_(lib.tensor(np.arange(6, dtype=np.float32).reshape(2, 3) / 10 - 0.2))
+            m.bias.fill_(0.1)
+        opt = getattr(lib.optim, name)(m.parameters(), **kw)
+        x = lib.tensor(np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3))
+        for _ in range(12):  # RAdam: past its warm-up (rho_t > 5 from step 6)
+            opt.zero_grad()
+            (m(x) ** 2).mean().backward()
+            opt.step()
+        return m.weight.detach().numpy(), m.bias.detach().numpy()
+
+    for ours, theirs in zip(run(tinycnn), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-7)

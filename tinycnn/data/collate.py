@@ -1,7 +1,7 @@
 """Turn a list of samples into a batch (``default_collate``), and a batch into Tensors.
 
 The batch keeps the structure of one sample, as in PyTorch: a tuple or list of fields
-gives one batched field per position, a dict one per key, a namedtuple the same
+gives a list with one batched field per position, a dict one per key, a namedtuple the same
 namedtuple; images and numbers are stacked, strings are gathered into a list.
 """
 
@@ -17,6 +17,7 @@ from .. import backend
 from ..tensor import Tensor
 from .transforms.base import ToTensor
 from .transforms.images import stack
+from .transforms.spatial import Crops
 
 _NUMBERS = (bool, int, float, complex, np.number, np.bool_)
 
@@ -30,8 +31,8 @@ def collate_arrays(samples: Sequence[Any]) -> Any:
     an array (Tensors into a Tensor), numbers into an array. The DataLoader converts the
     result with `to_tensors`, after its ``batch_transform``.
 
-    A tuple or list of images in a field (the crops of `FiveCrop` / `TenCrop`) is stacked
-    into one array ``(N, n_crops, ...)``; a tuple or list of anything else is transposed,
+    The crops of `FiveCrop` / `TenCrop` in a field are stacked into one array
+    ``(N, n_crops, ...)``; any other tuple or list is transposed,
     as PyTorch does.
     """
     if len(samples) == 0:
@@ -48,12 +49,12 @@ def collate_arrays(samples: Sequence[Any]) -> Any:
         width = len(first)
         if any(not isinstance(s, (tuple, list)) or len(s) != width for s in samples):
             raise ValueError("default_collate: samples are sequences of different lengths")
-        if width and all(_is_image(v) for v in first):  # crops of one image
+        if isinstance(first, Crops):
             return stack([collate_arrays(list(s)) for s in samples])
         fields = [collate_arrays([s[k] for s in samples]) for k in range(width)]
         if hasattr(first, "_fields"):  # a namedtuple
             return type(first)(*fields)
-        return tuple(fields) if isinstance(first, tuple) else fields
+        return fields  # a list for tuples too, as PyTorch's default_collate
     if isinstance(first, _NUMBERS):
         return np.asarray(samples)
     if _is_image(first):
@@ -73,8 +74,9 @@ def default_collate(samples: Sequence[Any]) -> Any:
 
 
 def rebuild(batch: Any, fields: list) -> Any:
-    """A tuple, list or namedtuple like ``batch`` holding ``fields``."""
-    return type(batch)(*fields) if hasattr(batch, "_fields") else type(batch)(fields)
+    """A namedtuple like ``batch`` holding ``fields``, else a list (PyTorch gives a list
+    for a tuple too)."""
+    return type(batch)(*fields) if hasattr(batch, "_fields") else list(fields)
 
 
 def is_fields(batch: Any) -> bool:

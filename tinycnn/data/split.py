@@ -26,25 +26,34 @@ class Subset(Dataset):
     """The samples of ``dataset`` at ``indices`` (in that order)."""
 
     def __init__(self, dataset: Any, indices: Any) -> None:
+        self.dataset = dataset
+        self.indices = indices
+
+    @property
+    def indices(self) -> Any:
+        """The indices as given (a list stays a list, as in PyTorch)."""
+        return self._given
+
+    @indices.setter
+    def indices(self, indices: Any) -> None:
         idx = np.asarray(indices)
         if idx.ndim != 1 or (idx.size and idx.dtype.kind not in "iu"):
             raise TypeError(f"Subset: indices must be a 1-D sequence of ints, got dtype {idx.dtype}, "
                             f"shape {idx.shape}")
         idx = idx.astype(np.int64)
-        n = len(dataset)
+        n = len(self.dataset)
         if idx.size and (idx.min() < 0 or idx.max() >= n):
             raise IndexError(f"Subset: indices must lie in [0, {n}), got {idx.min()}..{idx.max()}")
-        self.dataset = dataset
-        self.indices = idx
+        self._given, self._idx = indices, idx
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, index: int) -> Any:
-        return self.dataset[int(self.indices[index])]
+        return self.dataset[int(self._idx[index])]
 
     def get_batch(self, indices: np.ndarray) -> Any:
-        inner = self.indices[indices]
+        inner = self._idx[indices]
         if hasattr(self.dataset, "get_batch"):
             return self.dataset.get_batch(inner)
         return collate_arrays([self.dataset[int(i)] for i in inner])
@@ -52,7 +61,7 @@ class Subset(Dataset):
     @property
     def targets(self) -> np.ndarray:
         """Labels of the subset's samples (when the dataset has ``targets``)."""
-        return np.asarray(self.dataset.targets)[self.indices]
+        return np.asarray(self.dataset.targets)[self._idx]
 
     @property
     def classes(self) -> list[str]:
@@ -128,7 +137,7 @@ def random_split(dataset: Any, lengths: Sequence[float | int], generator: Any = 
     counts = split_counts(lengths, len(dataset), exact=True)
     gen = _rng.resolve(seed) if seed is not None else _rng.numpy_generator(generator)
     order = gen.permutation(len(dataset))
-    return [Subset(dataset, idx) for idx in _cut(order, counts, sort=False)]
+    return [Subset(dataset, idx.tolist()) for idx in _cut(order, counts, sort=False)]
 
 
 def stratified_order(labels: np.ndarray, gen: np.random.Generator) -> np.ndarray:

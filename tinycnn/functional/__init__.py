@@ -20,9 +20,20 @@ from .activation import (
     softplus,
     tanh,
 )
+from .composite import (
+    adaptive_avg_pool1d,
+    adaptive_max_pool1d,
+    avg_pool1d,
+    hardsigmoid,
+    hardtanh,
+    max_pool1d,
+    mish,
+    pixel_shuffle,
+)
 from .conv import col2im, conv2d, im2col
 from .conv1d import conv1d
 from .conv_transpose import conv_transpose2d
+from .distance import cdist, pairwise_distance
 from .dropout import dropout, dropout2d
 from .elementwise import (
     abs,
@@ -67,8 +78,19 @@ from .indexing import (
     unbind,
 )
 from .interpolate import interpolate, upsample
-from .linalg import bmm, dot, einsum, mm
+from .layout import diag, diff, meshgrid, narrow, repeat_interleave, roll, tile
+from .linalg import bmm, dot, einsum, mm, outer
 from .linear import linear
+from .logical import (
+    argwhere,
+    count_nonzero,
+    isclose,
+    isinf,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+)
 from .loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -82,12 +104,32 @@ from .loss import (
 )
 from .normalization import batch_norm
 from .padding import pad
+from .pointwise import (
+    cos,
+    erf,
+    exp2,
+    floor_divide,
+    fmod,
+    frac,
+    heaviside,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    nan_to_num,
+    remainder,
+    rsqrt,
+    sin,
+    square,
+    trunc,
+)
 from .pooling import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .reduction import (
     amax,
     amin,
     argmax,
     argmin,
+    cumprod,
     cumsum,
     equal,
     logsumexp,
@@ -96,10 +138,13 @@ from .reduction import (
     min,
     prod,
     std,
+    std_mean,
     sum,
     var,
+    var_mean,
 )
 from .sample_norm import group_norm, instance_norm, layer_norm
+from .select import index_add, masked_select, scatter_add, take_along_dim
 from .shape import (
     broadcast_to,
     cat,
@@ -118,7 +163,20 @@ from .shape import (
     view,
 )
 from .similarity import cosine_similarity, normalize
-from .sorting import argsort, bincount, sort, topk, unique
+from .sorting import (
+    argsort,
+    bincount,
+    bucketize,
+    histc,
+    kthvalue,
+    median,
+    mode,
+    quantile,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+)
 
 __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
@@ -137,4 +195,13 @@ __all__ = [
     "elu", "hardswish", "huber_loss", "kl_div", "l1_loss", "prelu", "silu", "smooth_l1_loss",
     "softplus", "group_norm", "instance_norm", "layer_norm", "conv1d", "conv_transpose2d",
     "fold", "unfold", "cosine_similarity", "embedding", "normalize",
+    "argwhere", "cos", "count_nonzero", "diag", "floor_divide", "isclose", "isinf", "lerp",
+    "log1p", "logical_and", "logical_not", "logical_or", "logical_xor", "median", "meshgrid",
+    "narrow", "outer", "remainder", "roll", "sin", "square",
+    "exp2", "fmod", "frac", "index_add", "log10", "log2", "masked_select", "nan_to_num",
+    "rsqrt", "scatter_add", "std_mean", "take_along_dim", "trunc", "var_mean",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "hardsigmoid", "hardtanh",
+    "max_pool1d", "mish", "pixel_shuffle", "cumprod", "diff",
+    "cdist", "erf", "heaviside", "kthvalue", "pairwise_distance", "repeat_interleave", "tile",
+    "bucketize", "histc", "mode", "quantile", "searchsorted",
 ]

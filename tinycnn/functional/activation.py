@@ -4,8 +4,8 @@ Each backward is the derivative written in terms of what the forward already com
 (``relu``: where the output is positive; ``sigmoid``: ``y * (1 - y)``; ``tanh``:
 ``1 - y**2``; ``elu``: ``y + alpha`` where x <= 0; ``silu``: ``s (1 + x (1 - s))`` with
 ``s = sigmoid(x)``; ``softplus``: ``sigmoid(beta x)``), so nothing is recomputed.
-``inplace`` arguments are accepted for PyTorch compatibility; tinycnn always returns a new
-tensor (autograd keeps the input).
+``inplace=True`` writes the result into the input, as in PyTorch (inside a graph the
+input tensor takes over the recorded result, so autograd still has the original values).
 """
 
 from __future__ import annotations
@@ -178,19 +178,25 @@ def _softmax_axis(x: Tensor, dim: Any, fn: str) -> tuple[int]:
     return normalize_dims(dim, x.ndim)
 
 
+def _maybe_inplace(input: Tensor, out: Tensor, inplace: bool, op: str) -> Tensor:
+    """``out``, or with ``inplace`` the input tensor updated to hold it (PyTorch's ``relu_``)."""
+    return input._update(out, op) if inplace else out
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), element-wise."""
-    return ReLU.apply(_float_tensor(input, "relu"))
+    return _maybe_inplace(input, ReLU.apply(_float_tensor(input, "relu")), inplace, "relu_")
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6), element-wise (MobileNet's and EfficientNet-Lite's activation)."""
-    return ReLU6.apply(_float_tensor(input, "relu6"))
+    return _maybe_inplace(input, ReLU6.apply(_float_tensor(input, "relu6")), inplace, "relu6_")
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise."""
-    return LeakyReLU.apply(_float_tensor(input, "leaky_relu"), float(negative_slope))
+    out = LeakyReLU.apply(_float_tensor(input, "leaky_relu"), float(negative_slope))
+    return _maybe_inplace(input, out, inplace, "leaky_relu_")
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -330,17 +336,19 @@ class PReLU(Function):
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha * (exp(x) - 1) otherwise."""
-    return ELU.apply(_float_tensor(input, "elu"), float(alpha))
+    out = ELU.apply(_float_tensor(input, "elu"), float(alpha))
+    return _maybe_inplace(input, out, inplace, "elu_")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x), element-wise (the "swish" activation)."""
-    return SiLU.apply(_float_tensor(input, "silu"))
+    return _maybe_inplace(input, SiLU.apply(_float_tensor(input, "silu")), inplace, "silu_")
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6, element-wise (MobileNetV3's cheap swish)."""
-    return Hardswish.apply(_float_tensor(input, "hardswish"))
+    out = Hardswish.apply(_float_tensor(input, "hardswish"))
+    return _maybe_inplace(input, out, inplace, "hardswish_")
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:

@@ -412,8 +412,12 @@ def mul(a: Any, b: Any, out: Tensor | None = None) -> Tensor:
     return write_out(_binary(Mul, a, b), out, "mul")
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """a / b (broadcasting; integer inputs give a float result, as in PyTorch)."""
+def div(a: Any, b: Any, rounding_mode: str | None = None) -> Tensor:
+    """a / b (broadcasting; integer inputs give a float result, as in PyTorch).
+    ``rounding_mode="floor"`` rounds down (``//``), ``"trunc"`` toward zero; integer
+    inputs then keep their dtype."""
+    if rounding_mode is not None:
+        return _rounded_div(a, b, rounding_mode)
     if isinstance(a, Tensor) and a.dtype.kind in "iub":
         a = _floating(a, "div")
     if isinstance(b, Tensor) and b.dtype.kind in "iub":
@@ -421,6 +425,18 @@ def div(a: Any, b: Any) -> Tensor:
     if not isinstance(a, Tensor) and isinstance(b, Tensor):
         a = operand(a, b)  # 1 / int_tensor: the number must not make it an int division
     return _binary(Div, a, b)
+
+
+def _rounded_div(a: Any, b: Any, mode: str) -> Tensor:
+    from .pointwise import floor_divide, trunc  # noqa: PLC0415  (pointwise imports us)
+
+    if mode == "floor":
+        return floor_divide(a, b)
+    if mode != "trunc":
+        raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got {mode!r}")
+    out = trunc(div(a, b))
+    kinds = {getattr(v, "dtype", np.asarray(v).dtype).kind for v in (a, b)}
+    return out.to(a.dtype if isinstance(a, Tensor) else b.dtype) if kinds <= set("iub") else out
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001
@@ -495,6 +511,9 @@ def clip(x: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
     PyTorch). The gradient is 1 inside the bounds, bounds included, and 0 outside."""
     if not isinstance(x, Tensor):
         raise TypeError(f"clip: expected a Tensor, got {type(x).__name__}")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # bounds per element (broadcast)
+        out = x if min is None else maximum(x, min)
+        return out if max is None else minimum(out, max)
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, (numbers.Real, np.generic)):
             raise TypeError(f"clip: {name} must be a number or None, got {type(v).__name__}")
@@ -518,11 +537,16 @@ def minimum(a: Any, b: Any) -> Tensor:
     return _binary(Extremum, a, b, True, name="minimum")
 
 
-def where(cond: Any, x: Any, y: Any) -> Tensor:
+def where(cond: Any, x: Any = None, y: Any = None) -> Any:
     """Pick ``x`` where ``cond`` is true, else ``y``; all three broadcast together.
 
     cond: a boolean Tensor or array; x, y: tensors or numbers (gradients flow to both).
+    ``where(cond)`` alone is ``nonzero(cond, as_tuple=True)``, as in PyTorch.
     """
+    if x is None and y is None:
+        from .indexing import nonzero  # noqa: PLC0415  (indexing imports this module)
+
+        return nonzero(cond if isinstance(cond, Tensor) else Tensor(cond), as_tuple=True)
     c = cond._data if isinstance(cond, Tensor) else cond
     if isinstance(x, Tensor) or isinstance(y, Tensor):
         ref = x if isinstance(x, Tensor) else y

@@ -49,6 +49,12 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return elementwise.matmul(a, b)
 
 
+def outer(a: Tensor, b: Tensor) -> Tensor:
+    """The outer product of two 1-D tensors: ``out[i, j] = a[i] * b[j]``."""
+    _check_ndim("outer", input=(a, 1), vec2=(b, 1))
+    return elementwise.mul(a.reshape(-1, 1), b.reshape(1, -1))
+
+
 # --- einsum ---------------------------------------------------------------------------------
 
 

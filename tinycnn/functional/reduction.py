@@ -365,6 +365,61 @@ def _accumulator_dtype(x: Tensor, dtype: Any) -> np.dtype:
     return np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
 
 
+class CumProd(Function):
+    """Running products along ``axis``. The gradient of ``y[j]`` w.r.t. ``x[i]`` (i <= j) is
+    the product of ``x[:j+1]`` without ``x[i]``: for non-zero inputs ``y[j] / x[i]``, so
+    ``g_x = reverse_cumsum(g * y) / x``; with zeros, the product is recomputed per ``i``."""
+
+    @staticmethod
+    def forward(ctx, x, axis):
+        y = backend.array_module(x).cumprod(x, axis=axis)
+        ctx.save_for_backward(x, y)
+        ctx.axis = axis
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        xp, a = backend.array_module(g), ctx.axis
+        if (x != 0).all():
+            rev = xp.flip(xp.cumsum(xp.flip(g * y, a), axis=a), a)
+            return rev / x, None
+        gx = xp.empty_like(x)
+        for i in range(x.shape[a]):
+            left = xp.moveaxis(x, a, 0).copy()
+            left[i] = 1
+            partial = xp.moveaxis(xp.cumprod(left, axis=0), 0, a)
+            take = [slice(None)] * x.ndim
+            take[a] = slice(i, None)
+            put = [slice(None)] * x.ndim
+            put[a] = i
+            gx[tuple(put)] = (g * partial)[tuple(take)].sum(axis=a)
+        return gx, None
+
+
+def cumprod(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
+    """Running products along ``dim``."""
+    (axis,) = normalize_dims(dim, x.ndim)
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind in "biu":
+        xp = backend.array_module(x._data)
+        return Tensor._wrap(xp.cumprod(x._data, axis=axis).astype(np.int64), False)
+    return CumProd.apply(x, axis)
+
+
+def var_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """``(var(x, ...), mean(x, ...))`` over the same dims."""
+    return (var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim))
+
+
+def std_mean(x: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False,
+             correction: int | None = None) -> tuple[Tensor, Tensor]:
+    """``(std(x, ...), mean(x, ...))`` over the same dims."""
+    return (std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim))
+
+
 def cumsum(x: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """Running sums along ``dim`` (integer input gives int64, as in PyTorch)."""
     (axis,) = normalize_dims(dim, x.ndim)

@@ -229,8 +229,10 @@ def _check_tensors(tensors: Any, name: str) -> list:
     return tensors
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate tensors along ``dim`` (all other dims must match); PyTorch's dtype rules."""
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: int | None = None) -> Tensor:
+    """Concatenate tensors along ``dim`` (all other dims must match); PyTorch's dtype rules.
+    ``axis`` is NumPy's name for ``dim``, which PyTorch accepts too."""
+    dim = dim if axis is None else axis
     tensors = _check_tensors(tensors, "cat")
     ref = tensors[0]
     if ref.ndim == 0:

@@ -108,7 +108,139 @@ def topk(x: Tensor, k: int, dim: int = -1, largest: bool = True,
     return _run(x, dim, largest, k, "topk")
 
 
-__all__ = ["ValuesIndices", "argsort", "sort", "topk"]
+def median(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median (the middle value; of two middle values the smaller): of all
+    elements, a 0-d tensor; along ``dim``, ``(values, indices)`` as ``torch.median``."""
+    from .shape import reshape, squeeze  # noqa: PLC0415
+
+    if dim is None:
+        flat = reshape(x, -1)
+        return _run(flat, 0, False, None, "median").values[(flat.shape[0] - 1) // 2]
+    s = _run(x, dim, False, None, "median")
+    (axis,) = normalize_dims(dim, x.ndim)
+    k = (x.shape[axis] - 1) // 2 if x.ndim else 0
+    pick = (slice(None),) * axis + (slice(k, k + 1),)
+    values, indices = s.values[pick], s.indices[pick]
+    if not keepdim:
+        values, indices = squeeze(values, axis), squeeze(indices, axis)
+    return ValuesIndices(values, indices)
+
+
+def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)`` of the ``k``-th smallest element (1-based) along ``dim``."""
+    from .shape import squeeze  # noqa: PLC0415
+
+    s = _run(x, dim, False, None, "kthvalue")
+    (axis,) = normalize_dims(dim, x.ndim)
+    n = x.shape[axis] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise IndexError(f"kthvalue: k must be in [1, {n}] (the size of dim {dim}), got {k}")
+    pick = (slice(None),) * axis + (slice(k - 1, k),)
+    values, indices = s.values[pick], s.indices[pick]
+    if not keepdim:
+        values, indices = squeeze(values, axis), squeeze(indices, axis)
+    return ValuesIndices(values, indices)
+
+
+def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)``: the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and the position of its last occurrence, as ``torch.mode``."""
+    from .indexing import gather  # noqa: PLC0415
+    from .shape import squeeze, unsqueeze  # noqa: PLC0415
+
+    (axis,) = normalize_dims(dim, x.ndim) if x.ndim else (0,)
+    data = x._data.reshape(1) if x.ndim == 0 else x._data
+    xp = backend.array_module(data)
+    rows = xp.moveaxis(data, axis, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    idx = xp.empty(len(flat), dtype=np.int64)
+    for r, row in enumerate(flat):
+        values, counts = xp.unique(row, return_counts=True)
+        best = values[int(xp.argmax(counts))]  # unique sorts: ties go to the smallest
+        idx[r] = len(row) - 1 - int(xp.argmax(row[::-1] == best))
+    idx = Tensor._wrap(idx.reshape(rows.shape[:-1]), False)
+    if x.ndim == 0:
+        return ValuesIndices(x, Tensor._wrap(idx._data.reshape(()), False))
+    values = squeeze(gather(x, axis, unsqueeze(idx, axis)), axis)
+    if keepdim:
+        return ValuesIndices(unsqueeze(values, axis), unsqueeze(idx, axis))
+    return ValuesIndices(values, idx)
+
+
+def quantile(x: Tensor, q: Any, dim: int | None = None, keepdim: bool = False,
+             interpolation: str = "linear") -> Tensor:
+    """The ``q``-quantile(s) of ``x`` (all elements, or along ``dim``), interpolating
+    linearly between the two nearest sorted values; a 1-D ``q`` adds a first dimension."""
+    from .elementwise import add, mul  # noqa: PLC0415
+    from .shape import reshape, squeeze, stack  # noqa: PLC0415
+
+    if interpolation != "linear":
+        raise ValueError(f"quantile: only interpolation='linear' is provided, got "
+                         f"{interpolation!r}")
+    qs = np.asarray(q._data if isinstance(q, Tensor) else q, dtype=np.float64)
+    if qs.ndim > 1 or ((qs < 0) | (qs > 1)).any():
+        raise ValueError(f"quantile: q must be a number or a 1-D sequence in [0, 1], got {q!r}")
+    if dim is None:
+        x, dim, keepdim_shape = reshape(x, -1), 0, (1,) * x.ndim
+    else:
+        keepdim_shape = None
+    values = _run(x, dim, False, None, "quantile").values
+    (axis,) = normalize_dims(dim, x.ndim)
+    n = x.shape[axis]
+    out = []
+    for qi in qs.reshape(-1):
+        pos = qi * (n - 1)
+        lo, hi = int(np.floor(pos)), int(np.ceil(pos))
+        at = [slice(None)] * x.ndim
+        at[axis] = slice(lo, lo + 1)
+        low = values[tuple(at)]
+        at[axis] = slice(hi, hi + 1)
+        r = add(mul(low, 1.0 - (pos - lo)), mul(values[tuple(at)], pos - lo))
+        if keepdim_shape is not None:
+            r = reshape(r, keepdim_shape) if keepdim else reshape(r, ())
+        elif not keepdim:
+            r = squeeze(r, axis)
+        out.append(r)
+    return out[0] if qs.ndim == 0 else stack(out)
+
+
+def searchsorted(sorted_sequence: Tensor, values: Any, right: bool = False,
+                 side: str | None = None) -> Tensor:
+    """Where each of ``values`` would go in ``sorted_sequence`` to keep it sorted (the last
+    dimension, row by row for N-D); ``right``/``side="right"`` puts it after equal ones."""
+    side = side or ("right" if right else "left")
+    seq = sorted_sequence._data
+    v = values._data if isinstance(values, Tensor) else np.asarray(values)
+    xp = backend.array_module(seq)
+    if seq.ndim == 1:
+        return Tensor._wrap(xp.searchsorted(seq, v, side=side).astype(np.int64), False)
+    rows = [xp.searchsorted(s, r, side=side) for s, r in zip(seq.reshape(-1, seq.shape[-1]),
+                                                              v.reshape(-1, v.shape[-1]))]
+    return Tensor._wrap(xp.stack(rows).reshape(v.shape).astype(np.int64), False)
+
+
+def bucketize(input: Tensor, boundaries: Tensor, right: bool = False) -> Tensor:
+    """The bucket of each element among the 1-D sorted ``boundaries`` (``searchsorted``)."""
+    return searchsorted(boundaries, input, right=right)
+
+
+def histc(x: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """Counts of the elements in ``bins`` equal-width bins over [min, max] (the data's own
+    range when both are 0), as a tensor of ``x``'s dtype; elements outside are ignored."""
+    data = x._data
+    xp = backend.array_module(data)
+    lo, hi = float(min), float(max)
+    if lo == hi and data.size:
+        lo, hi = float(data.min()), float(data.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    counts, _ = xp.histogram(data, bins=int(bins), range=(lo, hi))
+    return Tensor._wrap(counts.astype(x.dtype), False)
+
+
+__all__ = ["ValuesIndices", "argsort", "bucketize", "histc", "kthvalue", "median", "mode",
+           "quantile",
+           "searchsorted", "sort", "topk"]
 
 
 # --- counting (no gradient) -----------------------------------------------------------------

@@ -169,7 +169,59 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity), generator)
 
 
+def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> Tensor:
+    """A (semi-)orthogonal matrix times ``gain``: the Q of the QR decomposition of a normal
+    sample, signs fixed so the result is uniformly distributed (as in PyTorch). Tensors
+    with more than two dimensions are seen as ``(shape[0], rest)``."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are "
+                         f"supported, got shape {tensor.shape}")
+    rows, cols = tensor.shape[0], tensor.numel() // tensor.shape[0]
+
+    def draw(g: Any, shape: tuple, dt: np.dtype) -> Any:
+        flat = g.standard_normal((rows, cols), dtype=dt)
+        flat = flat.T if rows < cols else flat
+        xp = backend.array_module(flat)
+        q, r = xp.linalg.qr(flat)
+        q = q * xp.sign(xp.diagonal(r))
+        q = q.T if rows < cols else q
+        return (q * dt.type(gain)).reshape(shape)
+
+    if tensor.numel() == 0:
+        return tensor
+    return _fill(tensor, draw, generator)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity matrix (ones on the diagonal of a 2-D tensor, zeros elsewhere)."""
+    if not isinstance(tensor, Tensor) or tensor.ndim != 2:
+        raise ValueError(f"eye_: only 2-D tensors are supported, got "
+                         f"{getattr(tensor, 'shape', type(tensor).__name__)}")
+    xp = backend.array_module(tensor._data)
+    tensor._data[...] = xp.eye(*tensor.shape, dtype=tensor.dtype)
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """A convolution kernel that passes its input through: for a 3-, 4- or 5-D weight
+    ``(out, in, *k)``, 1 at the kernel's centre where output channel = input channel
+    (within each of ``groups``), 0 elsewhere."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError(f"dirac_: only 3-, 4- and 5-D tensors are supported, got shape "
+                         f"{tensor.shape}")
+    if tensor.shape[0] % groups:
+        raise ValueError(f"dirac_: dim 0 ({tensor.shape[0]}) must be divisible by groups "
+                         f"({groups})")
+    out_per_group = tensor.shape[0] // groups
+    tensor._data[...] = 0
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, tensor.shape[1])):
+            tensor._data[(g * out_per_group + d, d) + centre] = 1
+    return tensor
+
+
 __all__ = [
-    "calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
+    "calculate_gain", "dirac_", "eye_", "orthogonal_", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_",
     "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_",
 ]

@@ -5,6 +5,7 @@ Images are PIL images, arrays ``(H, W[, C])`` (channels last, uint8) or Tensors
 protocol and docs/data.md for examples.
 """
 
+from .autoaugment import AutoAugment, AutoAugmentPolicy, RandAugment, TrivialAugmentWide
 from .base import (
     Compose,
     Lambda,
@@ -16,11 +17,14 @@ from .base import (
     Transform,
     apply_batch,
 )
-from .photometric import ColorJitter, Grayscale
+from .conversion import ConvertImageDtype, PILToTensor
+from .erasing import RandomErasing
+from .photometric import ColorJitter, GaussianBlur, Grayscale, RandomGrayscale
 from .spatial import (
     CenterCrop,
     FiveCrop,
     Pad,
+    RandomAffine,
     RandomCrop,
     RandomHorizontalFlip,
     RandomResizedCrop,
@@ -34,5 +38,6 @@ __all__ = [
     "CenterCrop", "ColorJitter", "Compose", "FiveCrop", "Grayscale", "Lambda", "Normalize", "Pad",
     "RandomApply", "RandomCrop", "RandomHorizontalFlip", "RandomResizedCrop", "RandomRotation",
     "RandomTransform", "RandomVerticalFlip", "Resize", "TenCrop", "ToPILImage", "ToTensor",
-    "Transform", "apply_batch",
+    "Transform", "apply_batch", "ConvertImageDtype", "PILToTensor", "RandomErasing", "RandomGrayscale", "GaussianBlur",
+    "RandomAffine", "AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide",
 ]

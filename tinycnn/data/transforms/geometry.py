@@ -127,6 +127,38 @@ def rotate(x: np.ndarray, angles: np.ndarray, mode: str = "nearest",
     v = np.arange(h)[None, :, None] + 0.5 - cy
     src_x = cos * u - sin * v + cx                                 # inverse rotation: where
     src_y = sin * u + cos * v + cy                                 # each output pixel looks
+    return sample(x, src_x, src_y, mode, fill)
+
+
+def affine(x: np.ndarray, angles: np.ndarray, translate: np.ndarray, scales: np.ndarray,
+           shears: np.ndarray, mode: str = "nearest", fill: Any = 0) -> np.ndarray:
+    """Each image rotated counter-clockwise by ``angles[n]`` degrees, sheared by
+    ``shears[n] = (sx, sy)`` degrees, scaled by ``scales[n]`` about its centre and then
+    moved by ``translate[n] = (dx, dy)`` pixels (torchvision's ``affine``)."""
+    n, h, w, c = x.shape
+    cx, cy = w / 2.0, h / 2.0
+    rot = np.deg2rad(-np.asarray(angles, dtype=np.float64))
+    sx, sy = (np.deg2rad(np.asarray(shears, dtype=np.float64)[:, k]) for k in (0, 1))
+    # the forward map is centre + translate + R(rot) Shear(sx, sy) scale (p - centre); its
+    # inverse, written out as torchvision's _get_inverse_affine_matrix
+    a = np.cos(rot - sy) / np.cos(sy)
+    b = -np.cos(rot - sy) * np.tan(sx) / np.cos(sy) - np.sin(rot)
+    cc = np.sin(rot - sy) / np.cos(sy)
+    d = -np.sin(rot - sy) * np.tan(sx) / np.cos(sy) + np.cos(rot)
+    scales = np.asarray(scales, dtype=np.float64)
+    m = [v[:, None, None] / scales[:, None, None] for v in (d, -b, -cc, a)]
+    tx, ty = (np.asarray(translate, dtype=np.float64)[:, k, None, None] for k in (0, 1))
+    u = np.arange(w)[None, None, :] + 0.5 - cx - tx
+    v = np.arange(h)[None, :, None] + 0.5 - cy - ty
+    return sample(x, m[0] * u + m[1] * v + cx, m[2] * u + m[3] * v + cy, mode, fill)
+
+
+def sample(x: np.ndarray, src_x: np.ndarray, src_y: np.ndarray, mode: str = "nearest",
+           fill: Any = 0) -> np.ndarray:
+    """``out[n, i, j] = x[n]`` read at the point ``(src_x[n, i, j], src_y[n, i, j])``
+    (pixel coordinates); points outside the image give ``fill``. ``mode``: ``nearest``
+    or ``bilinear``."""
+    n, h, w, c = x.shape
     fill_value = np.asarray(fill, dtype=np.float32)
     n_idx = np.arange(n)[:, None, None]
     if mode == "nearest":
@@ -149,3 +181,22 @@ def rotate(x: np.ndarray, angles: np.ndarray, mode: str = "nearest",
     out = top * (1 - fy) + bottom * fy
     out[~inside] = fill_value
     return from_float(out, x)
+
+
+def gaussian_blur(x: np.ndarray, kernel_size: tuple[int, int], sigmas: np.ndarray) -> np.ndarray:
+    """Each image blurred with a Gaussian of ``sigmas[n] = (sigma_x, sigma_y)`` over a
+    ``kernel_size = (kx, ky)`` window (separable, borders reflected, as torchvision)."""
+    kx, ky = kernel_size
+    a, _ = to_float(x)
+    a = np.pad(a, ((0, 0), (ky // 2, ky // 2), (kx // 2, kx // 2), (0, 0)), mode="reflect")
+    for axis, k, sig in ((2, kx, sigmas[:, 0]), (1, ky, sigmas[:, 1])):
+        t = np.linspace(-(k - 1) / 2, (k - 1) / 2, k)
+        weights = np.exp(-0.5 * (t[None, :] / np.asarray(sig, dtype=np.float64)[:, None]) ** 2)
+        weights = (weights / weights.sum(axis=1, keepdims=True)).astype(np.float32)
+        n_out = a.shape[axis] - k + 1
+        acc = np.zeros(a.shape[:axis] + (n_out,) + a.shape[axis + 1:], np.float32)
+        for i in range(k):
+            part = a[:, i:i + n_out] if axis == 1 else a[:, :, i:i + n_out]
+            acc += part * weights[:, i].reshape(-1, 1, 1, 1)
+        a = acc
+    return from_float(a, x)

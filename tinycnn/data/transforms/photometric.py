@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import color
+from . import color, geometry
 from .base import RandomTransform, Transform
 from .images import as_nhwc, from_float, to_float
 
@@ -76,3 +77,48 @@ class Grayscale(Transform):
         grey = color.grayscale(to_float(a)[0])
         grey = np.repeat(grey, self.num_output_channels, axis=-1)
         return back(from_float(grey, a))
+
+
+class RandomGrayscale(RandomTransform):
+    """Turn each image grey with probability ``p``, keeping its number of channels."""
+
+    def __init__(self, p: float = 0.1) -> None:
+        if not 0 <= p <= 1:
+            raise ValueError(f"RandomGrayscale: p must be a probability in [0, 1], got {p}")
+        self.p = p
+
+    def draw(self, n: int, size: tuple[int, int], gen: np.random.Generator) -> dict[str, np.ndarray]:
+        return {"grey": gen.random(n) < self.p}
+
+    def apply(self, x: Any, params: dict[str, np.ndarray], batched: bool = False) -> Any:
+        a, back = as_nhwc(x, batched)
+        pick = params["grey"]
+        if not pick.any() or a.shape[-1] != 3:
+            return x
+        out = to_float(a)[0]
+        out[pick] = np.repeat(color.grayscale(out[pick]), 3, axis=-1)
+        return back(from_float(out, a))
+
+
+class GaussianBlur(RandomTransform):
+    """Blur with a Gaussian over a ``kernel_size`` window (odd ints), its standard deviation
+    drawn from ``sigma = (lo, hi)`` per image (or fixed ``sigma``), as torchvision's."""
+
+    def __init__(self, kernel_size: int | Sequence[int], sigma: Any = (0.1, 2.0)) -> None:
+        ks = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+        if len(ks) != 2 or any(k <= 0 or k % 2 == 0 for k in ks):
+            raise ValueError(f"GaussianBlur: kernel_size must be odd and positive, got "
+                             f"{kernel_size}")
+        self.kernel_size = ks
+        lo, hi = (sigma, sigma) if isinstance(sigma, (int, float)) else sigma
+        if not 0 < lo <= hi:
+            raise ValueError(f"GaussianBlur: sigma must be positive (min, max), got {sigma}")
+        self.sigma = (float(lo), float(hi))
+
+    def draw(self, n: int, size: tuple[int, int], gen: np.random.Generator) -> dict[str, np.ndarray]:
+        s = gen.uniform(*self.sigma, size=n)
+        return {"sigma": np.stack([s, s], 1)}
+
+    def apply(self, x: Any, params: dict[str, np.ndarray], batched: bool = False) -> Any:
+        a, back = as_nhwc(x, batched)
+        return back(geometry.gaussian_blur(a, self.kernel_size, params["sigma"]))

@@ -58,10 +58,14 @@ def _check_fits(name: str, crop: tuple[int, int], image: tuple[int, int]) -> Non
 class Resize(Transform):
     """Resize to ``size``: ``(h, w)``, or an int: the shorter side becomes ``size`` and the
     aspect ratio is kept (the longer side is capped at ``max_size`` if given).
-    ``interpolation``: ``bilinear`` (antialiased when shrinking, as PIL) or ``nearest``."""
+    ``interpolation``: ``bilinear`` (antialiased when shrinking, as PIL and as torchvision's
+    ``antialias=True``) or ``nearest``."""
 
     def __init__(self, size: int | Sequence[int], interpolation: str = "bilinear",
-                 max_size: int | None = None) -> None:
+                 max_size: int | None = None, antialias: bool | None = True) -> None:
+        if antialias is False:
+            raise ValueError("Resize: antialias=False is not provided; shrinking is always "
+                             "antialiased (torchvision's default, antialias=True)")
         pair = _size2(size, "Resize")  # validates
         self.size = int(size) if isinstance(size, (int, np.integer)) else pair
         if max_size is not None and not isinstance(size, (int, np.integer)):
@@ -162,7 +166,11 @@ class RandomResizedCrop(RandomTransform):
     resized to ``size``: the Inception / ImageNet training augmentation."""
 
     def __init__(self, size: int | Sequence[int], scale: tuple[float, float] = (0.08, 1.0),
-                 ratio: tuple[float, float] = (3 / 4, 4 / 3), interpolation: str = "bilinear") -> None:
+                 ratio: tuple[float, float] = (3 / 4, 4 / 3), interpolation: str = "bilinear",
+                 antialias: bool | None = True) -> None:
+        if antialias is False:
+            raise ValueError("RandomResizedCrop: antialias=False is not provided; shrinking "
+                             "is always antialiased (torchvision's default)")
         self.size = _size2(size, "RandomResizedCrop")
         if not (0 < scale[0] <= scale[1] <= 1) or not (0 < ratio[0] <= ratio[1]):
             raise ValueError(f"RandomResizedCrop: need 0 < scale[0] <= scale[1] <= 1 and "
@@ -253,6 +261,11 @@ class RandomRotation(RandomTransform):
         return back(geometry.rotate(a, params["angle"], self.interpolation, self.center, self.fill))
 
 
+class Crops(tuple):
+    """The crops of one image (what `FiveCrop` / `TenCrop` give): the DataLoader stacks
+    them into one field ``(N, n_crops, ...)``, where another tuple is split into fields."""
+
+
 class FiveCrop(Transform):
     """The four corner crops and the centre crop of ``size``.
 
@@ -276,7 +289,7 @@ class FiveCrop(Transform):
         a, back = as_nhwc(x, batched)
         crops = self.crops(a)
         if not batched:
-            return tuple(back(c) for c in crops)
+            return Crops(back(c) for c in crops)
         out = np.stack(crops, axis=1)  # (N, K, h, w, C), channel axis kept even for grey
         return Tensor(np.moveaxis(out, -1, -3)) if isinstance(x, Tensor) else out
 
@@ -292,3 +305,51 @@ class TenCrop(FiveCrop):
     def crops(self, a: np.ndarray) -> list[np.ndarray]:
         mirrored = geometry.flip(a, np.ones(len(a), dtype=bool), 1 if self.vertical_flip else 2)
         return super().crops(a) + super().crops(mirrored)
+
+
+class RandomAffine(RandomTransform):
+    """Rotate by an angle from ``degrees``, move by up to ``translate = (fx, fy)`` of the
+    width and height, scale by a factor from ``scale = (lo, hi)`` and shear by angles from
+    ``shear`` (``s``, ``(lo, hi)`` along x, or ``(xlo, xhi, ylo, yhi)``), about the
+    image centre; uncovered pixels are ``fill`` (as torchvision's)."""
+
+    def __init__(self, degrees: float | Sequence[float], translate: Sequence[float] | None = None,
+                 scale: Sequence[float] | None = None, shear: Any = None,
+                 interpolation: str = "nearest", fill: Any = 0) -> None:
+        self.degrees = _symmetric(degrees, "degrees")
+        if translate is not None and not all(0 <= t <= 1 for t in translate):
+            raise ValueError(f"RandomAffine: translate values must be in [0, 1], got {translate}")
+        if scale is not None and not 0 < scale[0] <= scale[1]:
+            raise ValueError(f"RandomAffine: scale must be (lo, hi) with 0 < lo <= hi, got {scale}")
+        self.translate, self.scale = translate, scale
+        if shear is None or isinstance(shear, (int, float, np.number)):
+            shear = (0.0, 0.0) if shear is None else _symmetric(shear, "shear")
+        self.shear = tuple(float(s) for s in shear) + (0.0, 0.0)[: 4 - len(shear)]
+        self.interpolation = _interpolation(interpolation, ("nearest", "bilinear"))
+        self.fill = fill
+
+    def draw(self, n: int, size: tuple[int, int], gen: np.random.Generator) -> dict[str, np.ndarray]:
+        h, w = size
+        fx, fy = self.translate if self.translate is not None else (0.0, 0.0)
+        return {"angle": gen.uniform(*self.degrees, size=n),
+                "translate": np.round(np.stack([gen.uniform(-fx * w, fx * w, size=n),
+                                                gen.uniform(-fy * h, fy * h, size=n)], 1)),
+                "scale": gen.uniform(*self.scale, size=n) if self.scale else np.ones(n),
+                "shear": np.stack([gen.uniform(*self.shear[:2], size=n),
+                                   gen.uniform(*self.shear[2:], size=n)], 1)}
+
+    def apply(self, x: Any, params: dict[str, np.ndarray], batched: bool = False) -> Any:
+        a, back = as_nhwc(x, batched)
+        return back(geometry.affine(a, params["angle"], params["translate"], params["scale"],
+                                    params["shear"], self.interpolation, self.fill))
+
+
+def _symmetric(value: Any, name: str) -> tuple[float, float]:
+    """``v`` as ``(-v, v)``, or an explicit ``(min, max)``."""
+    if isinstance(value, (int, float, np.number)):
+        if value < 0:
+            raise ValueError(f"{name} must be non-negative, got {value}")
+        return (-float(value), float(value))
+    if len(value) not in (2, 4) or value[0] > value[1]:
+        raise ValueError(f"{name} must be a number or (min, max), got {value}")
+    return tuple(float(v) for v in value)
