@@ -209,15 +209,21 @@ class Tensor:
         return a if dtype is None else a.astype(dtype)
 
     # --- autograd ------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Compute the gradient of this tensor w.r.t. every leaf that requires grad.
 
-        ``grad`` defaults to 1 for a one-element tensor; pass a tensor or array of this
-        tensor's shape otherwise. Gradients add up in the leaves' ``.grad``.
+        ``gradient`` defaults to 1 for a one-element tensor; pass a tensor or array of this
+        tensor's shape otherwise. Gradients add up in the leaves' ``.grad``. The arguments
+        are PyTorch's; ``create_graph=True`` (higher-order gradients) is not supported.
         """
         from .autograd import root_grad, run_backward  # noqa: PLC0415
 
-        run_backward(self, root_grad(self, grad, "backward(grad)"), retain_graph=retain_graph)
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): tinycnn computes first-order gradients only")
+        run_backward(self, root_grad(self, gradient, "backward(gradient)"),
+                     retain_graph=bool(retain_graph))
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph (gradients flow back to ``self``)."""
