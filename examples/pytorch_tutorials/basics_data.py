@@ -15,12 +15,12 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-import tinycnn as torch  # noqa: E402
-from tinycnn.data import datasets  # noqa: E402
-from tinycnn.data.transforms import ToTensor  # noqa: E402
-from tinycnn.utils.data import Dataset  # noqa: E402
+import tinycnn as torch
+from tinycnn.data import datasets
+from tinycnn.data.transforms import ToTensor
+from tinycnn.utils.data import Dataset
 
 DATA = os.environ.get("TINYCNN_DATA", "../shared/data")
 
@@ -63,7 +63,7 @@ for i in range(1, cols * rows + 1):
 plt.savefig("fashion_mnist_samples.png")
 
 # Creating a Custom Dataset for your files
-from tinycnn.data.io import decode_image  # noqa: E402
+from tinycnn.data.io import decode_image
 
 
 class CustomImageDataset(Dataset):
@@ -89,7 +89,7 @@ class CustomImageDataset(Dataset):
 
 
 # Preparing your data for training with DataLoaders
-from tinycnn.utils.data import DataLoader  # noqa: E402
+from tinycnn.utils.data import DataLoader
 
 train_dataloader = DataLoader(training_data, batch_size=64, shuffle=True)
 test_dataloader = DataLoader(test_data, batch_size=64, shuffle=True)
@@ -114,7 +114,7 @@ with open("annotations.csv", "w", newline="") as f:
         for name in sorted(os.listdir(os.path.join(img_dir, folder)))[:8]:
             writer.writerow([f"{folder}/{name}", label])
 
-from tinycnn.data import transforms  # noqa: E402
+from tinycnn.data import transforms
 
 custom = CustomImageDataset("annotations.csv", img_dir,
                             transform=transforms.Compose([transforms.Resize((64, 64)),

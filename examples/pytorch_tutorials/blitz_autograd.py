@@ -45,7 +45,7 @@ print(f"Does `a` require gradients?: {a.requires_grad}")
 b = x + z
 print(f"Does `b` require gradients?: {b.requires_grad}")
 
-from tinycnn import nn, optim  # noqa: E402  (imported here, as in the tutorial)
+from tinycnn import nn, optim
 
 model = resnet18(weights=None)
 

@@ -44,11 +44,11 @@ testloader = torch.utils.data.DataLoader(testset, batch_size=batch_size,
 classes = ('plane', 'car', 'bird', 'cat',
            'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 
 # functions to show an image
@@ -71,8 +71,8 @@ imshow(torchvision.utils.make_grid(images))
 print(' '.join(f'{classes[labels[j]]:5s}' for j in range(batch_size)))
 
 # 2. Define a Convolutional Neural Network
-import tinycnn.functional as F  # noqa: E402
-import tinycnn.nn as nn  # noqa: E402
+import tinycnn.functional as F
+import tinycnn.nn as nn
 
 
 class Net(nn.Module):
@@ -98,7 +98,7 @@ class Net(nn.Module):
 net = Net()
 
 # 3. Define a Loss function and optimizer
-import tinycnn.optim as optim  # noqa: E402
+import tinycnn.optim as optim
 
 criterion = nn.CrossEntropyLoss()
 optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)

@@ -86,7 +86,7 @@ learning_rate = 0.01
 for f in net.parameters():
     f.data.sub_(f.grad.data * learning_rate)
 
-import tinycnn.optim as optim  # noqa: E402  (imported here, as in the tutorial)
+import tinycnn.optim as optim
 
 # create your optimizer
 optimizer = optim.SGD(net.parameters(), lr=0.01)

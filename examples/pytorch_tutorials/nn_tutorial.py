@@ -18,10 +18,10 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-from matplotlib import pyplot  # noqa: E402
+from matplotlib import pyplot
 
-import tinycnn as torch  # noqa: E402
-from tinycnn.data.datasets import MNIST  # noqa: E402
+import tinycnn as torch
+from tinycnn.data.datasets import MNIST
 
 QUICK = os.environ.get("TINYCNN_TUTORIAL_QUICK") == "1"
 SUBSET = int(os.environ.get("TUTORIAL_SUBSET", 320 if QUICK else 50000))
@@ -45,7 +45,7 @@ print(x_train.shape)
 print(y_train.min(), y_train.max())
 
 # Neural net from scratch (without torch.nn)
-import math  # noqa: E402
+import math
 
 weights = torch.randn(784, 10) / math.sqrt(784)
 weights.requires_grad_()
@@ -107,7 +107,7 @@ for epoch in range(epochs):
 print(loss_func(model(xb), yb), accuracy(model(xb), yb))
 
 # Using torch.nn.functional
-import tinycnn.functional as F  # noqa: E402
+import tinycnn.functional as F
 
 loss_func = F.cross_entropy
 
@@ -119,7 +119,7 @@ def model(xb):
 print(loss_func(model(xb), yb), accuracy(model(xb), yb))
 
 # Refactor using nn.Module
-from tinycnn import nn  # noqa: E402
+from tinycnn import nn
 
 
 class Mnist_Logistic(nn.Module):
@@ -173,7 +173,7 @@ fit()
 print(loss_func(model(xb), yb))
 
 # Refactor using torch.optim
-from tinycnn import optim  # noqa: E402
+from tinycnn import optim
 
 
 def get_model():
@@ -200,7 +200,7 @@ for epoch in range(epochs):
 print(loss_func(model(xb), yb))
 
 # Refactor using Dataset
-from tinycnn.utils.data import TensorDataset  # noqa: E402
+from tinycnn.utils.data import TensorDataset
 
 train_ds = TensorDataset(x_train, y_train)
 
@@ -219,7 +219,7 @@ for epoch in range(epochs):
 print(loss_func(model(xb), yb))
 
 # Refactor using DataLoader
-from tinycnn.utils.data import DataLoader  # noqa: E402
+from tinycnn.utils.data import DataLoader
 
 train_ds = TensorDataset(x_train, y_train)
 train_dl = DataLoader(train_ds, batch_size=bs)

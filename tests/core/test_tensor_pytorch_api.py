@@ -264,6 +264,7 @@ def test_module_level_helpers():
 def test_backends_import_as_modules():
     # import torch.backends.cudnn as cudnn; cudnn.benchmark = True  (transfer-learning tutorial)
     import tinycnn.backends.cudnn as cudnn  # noqa: PLC0415
+
     from tinycnn.backends import mps  # noqa: PLC0415
 
     cudnn.benchmark = True
