@@ -151,8 +151,15 @@ class Tensor:
         return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.as_numpy(self._data), separator=", ", precision=4,
-                               prefix="tensor(")
+        a = backend.as_numpy(self._data)
+        # PyTorch's look: 4 fixed decimals, except "1." when every value is whole and
+        # scientific notation is not needed (the same test as NumPy's); 80 columns of values
+        big = np.abs(a[np.isfinite(a) & (a != 0)]) if a.dtype.kind == "f" else np.ones(1)
+        whole = big.size == 0 or (np.all(np.mod(big, 1) == 0) and big.max() <= 1e8
+                                   and big.max() <= 1000 * big.min())
+        body = np.array2string(a, separator=", ", precision=4, prefix="tensor(",
+                               floatmode="maxprec" if whole else "fixed",
+                               max_line_width=80 + len("tensor("))
         extra = ""
         if self.dtype not in (backend.get_default_dtype(), np.int64, np.bool_):
             extra += f", dtype={self.dtype}"
