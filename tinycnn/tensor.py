@@ -172,8 +172,9 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __format__(self, spec: str) -> str:
-        """``f"{loss:.4f}"`` formats a one-element tensor's value, as in PyTorch."""
-        if not spec:
+        """``f"{loss:.4f}"`` formats a one-element tensor's value, and ``f"{label}"`` a 0-d
+        tensor's value (``4``, not ``tensor(4)``), as in PyTorch."""
+        if not spec and self.ndim:
             return repr(self)
         if self._data.size != 1:
             raise TypeError(f"format spec {spec!r} needs a one-element tensor, got shape "
