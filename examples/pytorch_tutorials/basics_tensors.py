@@ -1,6 +1,7 @@
 """PyTorch tutorial "Learn the Basics: Tensors" (pytorch.org/tutorials/beginner/basics/tensorqs_tutorial).
 
-Import swap: torch -> tinycnn. No other change.
+Import swap: torch -> tinycnn. Two lines are added: they print y3 and z3 (the results of
+``out=``).
 """
 
 import numpy as np

@@ -3,7 +3,8 @@ the classic version (LeNet with ``F.max_pool2d`` and ``num_flat_features``; the 
 uses ``torch.flatten(x, 1)``, which blitz_cifar10.py runs).
 
 Import swap: torch -> tinycnn, torch.nn -> tinycnn.nn, torch.nn.functional -> tinycnn.functional,
-torch.optim -> tinycnn.optim. No other change.
+torch.optim -> tinycnn.optim. One line is added at the end: it prints whether the step
+lowered the loss.
 """
 
 import tinycnn as torch
