@@ -72,6 +72,7 @@ from .functional import (
     chunk,
     clamp,
     clip,
+    cos,
     cumsum,
     div,
     dot,
@@ -107,6 +108,7 @@ from .functional import (
     round,
     scatter,
     sign,
+    sin,
     sort,
     split,
     sqrt,
@@ -206,5 +208,5 @@ __all__ = [
     "linalg", "linspace", "logsumexp", "masked_fill", "mm", "nonzero", "norm", "normal", "numel",
     "prod", "rand_like", "randint_like", "randn_like", "repeat", "round", "scatter",
     "set_num_threads", "sign", "t", "tril", "triu", "unbind", "unique",
-    "use_deterministic_algorithms", "utils",
+    "use_deterministic_algorithms", "utils", "sin", "cos",
 ]

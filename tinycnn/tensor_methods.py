@@ -191,6 +191,12 @@ class _Methods:
     def log(self) -> Tensor:
         return elementwise.log(self)
 
+    def sin(self) -> Tensor:
+        return elementwise.sin(self)
+
+    def cos(self) -> Tensor:
+        return elementwise.cos(self)
+
     def sqrt(self) -> Tensor:
         return elementwise.sqrt(self)
 

@@ -35,6 +35,7 @@ EXPECTED = {
                                   "Does `b` require gradients?: True"]),
     "blitz_neural_networks.py": (False, ["<MseLossBackward0>\n<AddmmBackward0>\n<ReluBackward0>",
                                          "tensor(True)"]),
+    "pytorch_with_examples.py": (False, ["Result: y = ", " * P3(", "x^4 ? + "]),
     "quickstart.py": (True, ["Done!", "Saved PyTorch Model State to model.pth", 'Predicted: "']),
     "basics_data.py": (True, ["Labels batch shape: (64,)", "Custom batch: (16, 3, 64, 64)"]),
     "basics_transforms.py": (True, ["one-hot target: tensor([0., 0., 0., 0., 0., 0., 0., 0., 0., 1.])"]),

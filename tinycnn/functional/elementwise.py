@@ -273,6 +273,30 @@ class Exp(Function):
         return g * y
 
 
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * backend.array_module(x).cos(x)
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return backend.array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return -g * backend.array_module(x).sin(x)
+
+
 class Log(Function):
     @staticmethod
     def forward(ctx, x):
@@ -471,6 +495,16 @@ def matmul(a: Any, b: Any, out: Tensor | None = None) -> Tensor:
 def exp(x: Tensor) -> Tensor:
     """e ** x."""
     return Exp.apply(_floating(x, "exp"))
+
+
+def sin(x: Tensor) -> Tensor:
+    """Sine, element by element (radians)."""
+    return Sin.apply(_floating(x, "sin"))
+
+
+def cos(x: Tensor) -> Tensor:
+    """Cosine, element by element (radians)."""
+    return Cos.apply(_floating(x, "cos"))
 
 
 def log(x: Tensor) -> Tensor:
