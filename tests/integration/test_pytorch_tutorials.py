@@ -43,6 +43,7 @@ EXPECTED = {
     "nn_tutorial.py": (True, ["tensor(0) tensor(9)", "False\n0 "]),
     "blitz_cifar10.py": (True, ["Finished Training",
                                 "Accuracy of the network on the 10000 test images:", "cpu"]),
+    "fgsm.py": (True, ["Epsilon: 0\tTest Accuracy = ", "Epsilon: 0.3\tTest Accuracy = "]),
     "transfer_learning.py": (True, ["train Loss:", "val Loss:", "Best val Acc:"]),
 }
 
