@@ -8,6 +8,8 @@ Metal backend is not available (tinycnn runs on NumPy or CUDA).
 
 from __future__ import annotations
 
+import sys
+
 
 class _CuDNN:
     """``torch.backends.cudnn``: settable flags; cuDNN itself is never used."""
@@ -41,6 +43,10 @@ class _MPS:
 
 cudnn = _CuDNN()
 mps = _MPS()
+# `import torch.backends.cudnn as cudnn` (the transfer-learning tutorial) imports a module
+# path: register the two under theirs
+sys.modules[f"{__name__}.cudnn"] = cudnn  # type: ignore[assignment]
+sys.modules[f"{__name__}.mps"] = mps  # type: ignore[assignment]
 
 _deterministic = {"mode": False, "warn_only": False}
 

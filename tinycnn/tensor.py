@@ -157,8 +157,15 @@ class Tensor:
         return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.as_numpy(self._data), separator=", ", precision=4,
-                               prefix="tensor(")
+        a = backend.as_numpy(self._data)
+        # PyTorch's look: 4 fixed decimals, except "1." when every value is whole and
+        # scientific notation is not needed (the same test as NumPy's); 80 columns of values
+        big = np.abs(a[np.isfinite(a) & (a != 0)]) if a.dtype.kind == "f" else np.ones(1)
+        whole = big.size == 0 or (np.all(np.mod(big, 1) == 0) and big.max() <= 1e8
+                                   and big.max() <= 1000 * big.min())
+        body = np.array2string(a, separator=", ", precision=4, prefix="tensor(",
+                               floatmode="maxprec" if whole else "fixed",
+                               max_line_width=80 + len("tensor("))
         extra = ""
         if self.dtype not in (backend.get_default_dtype(), np.int64, np.bool_):
             extra += f", dtype={self.dtype}"
@@ -171,8 +178,9 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def __format__(self, spec: str) -> str:
-        """``f"{loss:.4f}"`` formats a one-element tensor's value, as in PyTorch."""
-        if not spec:
+        """``f"{loss:.4f}"`` formats a one-element tensor's value, and ``f"{label}"`` a 0-d
+        tensor's value (``4``, not ``tensor(4)``), as in PyTorch."""
+        if not spec and self.ndim:
             return repr(self)
         if self._data.size != 1:
             raise TypeError(f"format spec {spec!r} needs a one-element tensor, got shape "
@@ -207,15 +215,21 @@ class Tensor:
         return a if dtype is None else a.astype(dtype)
 
     # --- autograd ------------------------------------------------------------------------
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False) -> None:
         """Compute the gradient of this tensor w.r.t. every leaf that requires grad.
 
-        ``grad`` defaults to 1 for a one-element tensor; pass a tensor or array of this
-        tensor's shape otherwise. Gradients add up in the leaves' ``.grad``.
+        ``gradient`` defaults to 1 for a one-element tensor; pass a tensor or array of this
+        tensor's shape otherwise. Gradients add up in the leaves' ``.grad``. The arguments
+        are PyTorch's; ``create_graph=True`` (higher-order gradients) is not supported.
         """
         from .autograd import root_grad, run_backward  # noqa: PLC0415
 
-        run_backward(self, root_grad(self, grad, "backward(grad)"), retain_graph=retain_graph)
+        if create_graph:
+            raise NotImplementedError(
+                "backward(create_graph=True): tinycnn computes first-order gradients only")
+        run_backward(self, root_grad(self, gradient, "backward(gradient)"),
+                     retain_graph=bool(retain_graph))
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph (gradients flow back to ``self``)."""

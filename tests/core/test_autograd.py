@@ -129,6 +129,17 @@ def test_non_scalar_backward_needs_a_gradient_of_its_shape():
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 1.5])
 
 
+def test_backward_takes_pytorchs_keywords():
+    # Q.backward(gradient=external_grad)  (the blitz autograd tutorial)
+    a = leaf(2.0, 3.0)
+    b = torch.tensor([2.0, 3.0], requires_grad=True)
+    (3 * a**3).backward(gradient=tinycnn.tensor([1.0, 0.5]), retain_graph=None)
+    (3 * b**3).backward(gradient=torch.tensor([1.0, 0.5]), retain_graph=None)
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy())
+    with pytest.raises(NotImplementedError, match="create_graph"):
+        (a * a).sum().backward(create_graph=True)
+
+
 def test_backward_of_a_tensor_without_grad_is_a_clear_error():
     with pytest.raises(RuntimeError, match="does not require grad"):
         tinycnn.ones(2).sum().backward()

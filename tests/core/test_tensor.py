@@ -44,6 +44,12 @@ def test_reductions_return_arrays_not_numpy_scalars():
 
 def test_repr():
     assert repr(tinycnn.tensor([1.0, 2.0])) == "tensor([1., 2.])"
+    # printed as PyTorch prints them (the tutorials print tensors a lot)
+    rng = np.random.default_rng(0)
+    for values in ([0.243, 0.5906], [5.5, 3.0], [1.0, 2000.0], [[1e-5, 1.0]], [1e9, 1.0],
+                   rng.standard_normal((3, 20)), rng.random((5, 3)) * 100, 0.4264):
+        a = np.asarray(values, dtype=np.float32)
+        assert repr(tinycnn.tensor(a)) == repr(torch.tensor(a))
     assert "dtype=float64" in repr(tinycnn.tensor([1.0], dtype=np.float64))
     assert "dtype=int32" in repr(tinycnn.tensor([1], dtype=np.int32))
     assert "requires_grad=True" in repr(tinycnn.ones(1, requires_grad=True))

@@ -263,6 +263,17 @@ def test_module_level_helpers():
     tinycnn.use_deterministic_algorithms(False)
 
 
+def test_backends_import_as_modules():
+    # import torch.backends.cudnn as cudnn; cudnn.benchmark = True  (transfer-learning tutorial)
+    import tinycnn.backends.cudnn as cudnn  # noqa: PLC0415
+
+    from tinycnn.backends import mps  # noqa: PLC0415
+
+    cudnn.benchmark = True
+    assert tinycnn.backends.cudnn is cudnn and tinycnn.backends.cudnn.benchmark
+    assert mps.is_available() is False
+
+
 def test_num_threads_round_trip():
     n = tinycnn.get_num_threads()
     try:

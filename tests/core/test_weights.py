@@ -81,6 +81,13 @@ def test_constructor_weights_must_fit(tmp_path):
         M.load_weights(M.lenet5(), tmp_path / "w.txt")
 
 
+def test_torchvision_weights_name_says_how_to_get_them():
+    # models.resnet18(weights='IMAGENET1K_V1')  (the transfer-learning tutorial)
+    with pytest.raises(FileNotFoundError, match=r"IMAGENET1K_V1.*export_torchvision ARCH "
+                                                r"OUT\.npz --weights IMAGENET1K_V1"):
+        M.lenet5(weights="IMAGENET1K_V1")
+
+
 def test_corrupted_file_is_detected(tmp_path):
     path = M.save_weights(M.lenet5(), tmp_path / "w.npz")
     other = M.save_weights(M.lenet5(), tmp_path / "other.npz")

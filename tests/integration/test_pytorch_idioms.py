@@ -55,7 +55,8 @@ def test_format_spec_on_one_element_tensor():
     # print(f'{phase} Loss: {epoch_loss:.4f} Acc: {epoch_acc:.4f}')  (epoch_acc is a tensor)
     acc = torch.tensor([1, 0, 1, 1]).sum().double() / 4
     assert f"{acc:.4f}" == "0.7500"
-    assert f"{acc}" == repr(acc)
+    assert f"{acc}" == "0.75"  # print(f"Label: {label}") shows the value, as in PyTorch
+    assert f"{torch.tensor([1, 0])}" == repr(torch.tensor([1, 0]))
     with pytest.raises(TypeError, match=r"one-element tensor, got shape \(2,\)"):
         f"{torch.zeros(2):.2f}"
 

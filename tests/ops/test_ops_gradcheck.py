@@ -74,7 +74,8 @@ def test_matmul(sa, sb):
     assert gradcheck(lambda a, b: a @ b, (t(*sa, seed=1), t(*sb, seed=2)))
 
 
-@pytest.mark.parametrize("name,low", [("exp", -2.0), ("log", 0.2), ("sqrt", 0.2)])
+@pytest.mark.parametrize("name,low", [("exp", -2.0), ("log", 0.2), ("sqrt", 0.2),
+                                      ("sin", -3.0), ("cos", -3.0)])
 def test_unary(name, low):
     assert gradcheck(getattr(tinycnn, name), (t(3, 4, low=low),))
 

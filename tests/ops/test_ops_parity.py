@@ -104,7 +104,8 @@ def test_matmul(sa, sb):
     check_op([sa, sb], lambda a, b: a @ b, atol=1e-5)
 
 
-@pytest.mark.parametrize("name,low", [("exp", -2), ("log", 0.1), ("sqrt", 0.1), ("abs", -2)])
+@pytest.mark.parametrize("name,low", [("exp", -2), ("log", 0.1), ("sqrt", 0.1), ("abs", -2),
+                                      ("sin", -3), ("cos", -3)])
 def test_unary_math(name, low):
     arrays = [away_from_zero((3, 4)) if name == "abs" else (3, 4)]
     check_op(arrays, lambda a: getattr(a, name)(), low=low)

@@ -349,6 +349,23 @@ def test_out_argument_writes_into_the_given_tensor():
         tinycnn.add(tinycnn.ones(2, requires_grad=True), 1, out=tinycnn.empty(2))
 
 
+def test_gather_and_scatter_treat_0d_as_1d_like_torch():
+    # the Transforms tutorial's one-hot target:
+    # Lambda(lambda y: torch.zeros(10, dtype=torch.float).scatter_(0, torch.tensor(y), value=1))
+    for lib in (tinycnn, torch):
+        got = lib.zeros(10, dtype=lib.float).scatter_(0, lib.tensor(3), value=1)
+        assert got.tolist() == [0.0, 0.0, 0.0, 1.0] + [0.0] * 6
+    assert tinycnn.arange(5.0).gather(0, tinycnn.tensor(3)).shape == ()
+    assert tinycnn.tensor(2.0).gather(0, tinycnn.tensor([0])).tolist() == [2.0]
+    assert tinycnn.zeros(()).scatter_(0, tinycnn.tensor(0), value=1).item() == 1.0
+    src = tinycnn.tensor(7.0, requires_grad=True)
+    x = tinycnn.zeros(5, requires_grad=True)
+    x.scatter(0, tinycnn.tensor(3), src).sum().backward()
+    assert src.grad.item() == 1.0 and x.grad.tolist() == [1.0, 1.0, 1.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match=r"as many dimensions as the input \(2\), got shape \(\)"):
+        tinycnn.zeros(2, 3).scatter_(0, tinycnn.tensor(1), value=1)
+
+
 def test_bad_input_names_the_argument():
     x = tinycnn.randn(3, 4)
     with pytest.raises(TypeError, match="gather: index must be an integer"):

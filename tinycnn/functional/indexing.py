@@ -43,6 +43,12 @@ def _along(index: Any, dim: int) -> tuple:
     return tuple(grids)
 
 
+def _at_least_1d(t: Tensor) -> Tensor:
+    """``t``, or a one-element 1-D view of a 0-d ``t``: as in PyTorch, gather and scatter
+    treat 0-d tensors as 1-D (``zeros(10).scatter_(0, tensor(y), value=1)`` one-hot codes)."""
+    return t.reshape(1) if t.ndim == 0 else t
+
+
 def _check_along(name: str, x: Tensor, index: Any, dim: int) -> None:
     if index.ndim != x.ndim:
         raise ValueError(f"{name}: index must have as many dimensions as the input "
@@ -74,9 +80,14 @@ class Gather(Function):
 def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
     """Values of ``x`` picked along ``dim`` by ``index`` (int64, same number of dims)."""
     idx = _index_array(index, "gather")
+    out_shape = idx.shape
+    if x.ndim <= 1 and idx.ndim == 0:
+        idx = idx.reshape(-1)
+    x = _at_least_1d(x)
     dim = _dim(dim, x.ndim)
     _check_along("gather", x, idx, dim)
-    return Gather.apply(x, idx, dim)
+    out = Gather.apply(x, idx, dim)
+    return out.reshape(()) if not out_shape else out
 
 
 class IndexSelect(Function):
@@ -139,6 +150,11 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
     if (src is None) == (value is None):
         raise TypeError("scatter: give exactly one of src (a tensor) and value (a number)")
     idx = _index_array(index, "scatter")
+    shape = x.shape
+    if x.ndim <= 1 and idx.ndim == 0:
+        idx = idx.reshape(-1)
+        src = _at_least_1d(src) if isinstance(src, Tensor) else src
+    x = _at_least_1d(x)
     dim = _dim(dim, x.ndim)
     _check_along("scatter", x, idx, dim)
     if isinstance(src, Tensor):
@@ -150,7 +166,8 @@ def scatter(x: Tensor, dim: int, index: Tensor, src: Any = None, value: Any = No
     else:
         v = src if value is None else value
         src = Tensor._wrap(backend.array_module(x._data).asarray(v, dtype=x.dtype), False)
-    return Scatter.apply(x, src, idx, dim)
+    out = Scatter.apply(x, src, idx, dim)
+    return out.reshape(()) if not shape else out
 
 
 class MaskedFill(Function):

@@ -121,7 +121,11 @@ def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     or from a PyTorch state_dict file (.pt/.pth, read without torch by `load_pytorch`)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"weights file not found: {path}")
+        named = not path.suffix and path.name == str(path)  # 'IMAGENET1K_V1', 'DEFAULT'
+        hint = (f"; torchvision's named weights are not downloaded by tinycnn: export them "
+                f"once with `python -m tinycnn.tools.export_torchvision ARCH OUT.npz --weights "
+                f"{path.name}` (needs torchvision) and pass weights='OUT.npz'") if named else ""
+        raise FileNotFoundError(f"weights file not found: {path}{hint}")
     if path.suffix in (".pt", ".pth"):
         return load_pytorch(path)
     if path.suffix != ".npz":
