@@ -251,3 +251,37 @@ def test_pretrained_loads_a_file_and_replaces_the_head(tmp_path):
     args.weights = [f"lenet5={wrong}"]
     with pytest.raises(ValueError, match="does not fit lenet5"):
         ex.Experiment(args, "000", "s", tmp_path).pretrained("lenet5", 3)
+
+
+def test_build_cifar100_train_writes_the_official_layout(tmp_path):
+    """Per-class pixel files -> train.bin of (coarse, fine, 3,072 pixels) records, the coarse
+    label read from the test file; a missing class file is refused with a message."""
+    rng = np.random.default_rng(0)
+    shared, bins = tmp_path / "shared", tmp_path / "bins"
+    (shared / "cifar-100").mkdir(parents=True)
+    bins.mkdir()
+    test = np.zeros((200, 3074), np.uint8)
+    test[:, 1] = np.repeat(np.arange(100), 2)
+    test[:, 0] = test[:, 1] // 5
+    import lzma  # noqa: PLC0415
+
+    (shared / "cifar-100" / "test_by_class.bin.xz").write_bytes(lzma.compress(test.tobytes()))
+    for name in ("fine_label_names.txt", "coarse_label_names.txt"):
+        (shared / "cifar-100" / name).write_text("x\n")
+    pixels = rng.integers(0, 256, (100, 500, 3072), dtype=np.uint8)
+    for label in range(100):
+        (bins / f"class{label}-{label}-train.bin").write_bytes(pixels[label].tobytes())
+    script = str(ROOT / "examples" / "reports" / "build_cifar100_train.py")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, script, str(bins), str(tmp_path / "out"), "--shared",
+                           str(shared)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    train = np.fromfile(tmp_path / "out" / "cifar-100" / "train.bin", np.uint8).reshape(-1, 3074)
+    assert train.shape == (50_000, 3074)
+    np.testing.assert_array_equal(train[:, 1], np.repeat(np.arange(100), 500))
+    np.testing.assert_array_equal(train[:, 0], train[:, 1] // 5)
+    np.testing.assert_array_equal(train[500:1000, 2:], pixels[1])
+    (bins / "class7-7-train.bin").unlink()
+    done = subprocess.run([sys.executable, script, str(bins), str(tmp_path / "o2"), "--shared",
+                           str(shared)], capture_output=True, text=True, env=env)
+    assert done.returncode != 0 and "expected 100" in done.stderr

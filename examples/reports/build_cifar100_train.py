@@ -7,8 +7,8 @@ images x 3,072 pixel bytes each. This script writes ``train.bin`` (50,000 record
 coarse byte, fine byte, 3,072 pixel bytes; grouped by class) next to a decompressed copy of the
 shared test set, and prints the md5 of what it wrote.
 
-    python examples/build_cifar100_train.py SPLIT_TRAIN_BINS_FOLDER OUT_ROOT
-    python examples/report_000_dediosnet_cifar100.py --data-root OUT_ROOT
+    python examples/reports/build_cifar100_train.py SPLIT_TRAIN_BINS_FOLDER OUT_ROOT
+    python examples/reports/report_000_dediosnet_cifar100.py --data-root OUT_ROOT
 
 The coarse label of each fine class is read from the shared test set, where every record has
 both bytes.
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tinycnn.data.root import find_data_root
+
 RECORD, PIXELS, PER_CLASS = 3074, 3072, 500
 
 
@@ -31,9 +33,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("bins", type=Path, help="folder with the 100 <class>-<label>-train.bin files")
     p.add_argument("out", type=Path, help="data root to write (cifar-100/ is created in it)")
-    p.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1].parent
-                   / "shared" / "data", help="folder holding cifar-100/test_by_class.bin.xz")
+    p.add_argument("--shared", type=Path, default=find_data_root(),
+                   help="data root holding cifar-100/test_by_class.bin.xz (default: the "
+                        "TINYCNN_DATA / ../shared/data rule)")
     a = p.parse_args()
+    if a.shared is None:
+        raise SystemExit("no data root with cifar-100/test_by_class.bin.xz: pass --shared")
     test = np.frombuffer(lzma.open(a.shared / "cifar-100" / "test_by_class.bin.xz").read(),
                          np.uint8).reshape(-1, RECORD)
     coarse_of = {int(f): int(c) for c, f in test[:, :2]}
