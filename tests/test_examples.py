@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -72,6 +73,8 @@ def data_cache(tmp_path_factory) -> Path:
 
 def run_script(script: str, out: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, TINYCNN_DATA_CACHE=str(cache), MPLBACKEND="Agg",
+               # this checkout's tinycnn, not an installed one
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                # one thread per process: OpenMP pools busy-wait on 2 shared cores
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     cmd = [sys.executable, str(EXAMPLES / script), "--quick", "--no-progress", "--out", str(out),
@@ -98,7 +101,15 @@ def test_quick_run_writes_every_table_and_figure(script, tmp_path, data_cache):
         assert "SUBSTITUTE" in md or "generated look-alike data" in md, section
     combined = (tmp_path / "results.md").read_text()
     assert all(f": {s}\n" in combined for s in sections)
-    assert (tmp_path / "run.json").is_file()
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["finished"] and record["sections"] == sections
+    assert set(record) >= {"command", "date", "machine", "commit", "data", "weights"}
+    if ex.default_data_root() != ex.GENERATED:  # every data file with its checksum
+        assert record["data"] and all(len(f.get("md5", f.get("md5_of_files"))) == 32
+                                      for f in record["data"].values())
+    for section in SUBSTITUTED.get(script, ()):
+        if section in ("transfer", "frozen", "knn", "finetune", "pretrained"):
+            assert record["weights"], "substitute weights used but not recorded"
 
 
 def test_generated_data_when_the_data_root_is_empty(tmp_path, data_cache):

@@ -344,6 +344,8 @@ class Experiment:
     out: Path
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # data and weight files used, with checksums: {"data": {...}, "weights": {...}}
+    used: dict[str, Any] = field(default_factory=lambda: {"data": {}, "weights": {}})
 
     # ----------------------------------------------------------------- settings
     @property
@@ -402,6 +404,45 @@ class Experiment:
         notes.append(f"run: {run_info(self.args)['summary']}")
         write_table(self.rows, self.out / "results", f"Report {self.report}: {self.section}",
                     notes)
+
+    # ----------------------------------------------------------------- run record
+    def _data_key(self, path: Path) -> str:
+        """``path`` relative to --data-root (no machine paths in the record)."""
+        root = self.data_root
+        try:
+            return path.relative_to(root).as_posix() if root is not None else path.name
+        except ValueError:
+            return path.name
+
+    def record_data(self, root: Path | None, subdirs: Sequence[str]) -> None:
+        """Record the files of a data set's folder (the first of ``subdirs`` under
+        ``root``) with their MD5 in ``used["data"]``."""
+        if root is None:
+            return
+        for sub in subdirs:
+            folder = root / sub
+            if folder.is_dir():
+                for f in sorted(folder.iterdir()):
+                    if f.is_file() and self._data_key(f) not in self.used["data"]:
+                        self.used["data"][self._data_key(f)] = {"md5": file_md5(f),
+                                                                "bytes": f.stat().st_size}
+                return
+
+    def record_folder(self, folder: Path) -> None:
+        """Record an image folder (one MD5 over all its files, and their number)."""
+        key = self._data_key(folder) + "/"
+        if key not in self.used["data"]:
+            digest, count = folder_md5(folder)
+            self.used["data"][key] = {"md5_of_files": digest, "files": count}
+
+    def record_weights(self, path: Path, **about: Any) -> None:
+        """Record a weight file (by name) with its MD5 and what it is (``about``)."""
+        from .models.weights import read_sidecar  # noqa: PLC0415
+
+        side = read_sidecar(path) or {}
+        self.used["weights"][path.name] = {
+            "md5": file_md5(path), **about,
+            **{k: side[k] for k in ("architecture", "source", "val_acc", "epochs") if k in side}}
 
     # ----------------------------------------------------------------- models
     def to_device(self, model: Any) -> Any:
@@ -478,6 +519,7 @@ class Experiment:
         root = self._real("MNIST", lambda r: any((r / d).is_dir() for d in MNIST.subdirs))
         if root is None:
             return _generated_split(n_train, n_val, (28, 28), classes, "MNIST", self.seed)
+        self.record_data(root, MNIST.subdirs)
         test = MNIST(root, train=False)
         if self.quick:
             train, val = _quick_slices(test, n_train, n_val, self.seed)
@@ -494,6 +536,7 @@ class Experiment:
         root = self._real("CIFAR-10", lambda r: any((r / d).is_dir() for d in CIFAR10.subdirs))
         if root is None:
             return _generated_split(n_train, n_val, (32, 32, 3), names, "CIFAR-10", self.seed)
+        self.record_data(root, CIFAR10.subdirs)
         test = CIFAR10(root, train=False)
         if self.quick:
             train, val = _quick_slices(test, n_train, n_val, self.seed)
@@ -513,6 +556,7 @@ class Experiment:
         if root is None:
             return _generated_split(400, 200, (32, 32, 3), [str(i) for i in range(100)],
                                     "CIFAR-100", self.seed)
+        self.record_data(root, CIFAR100.subdirs)
         test = CIFAR100(root, train=False)
         if self.quick:
             train, val = _quick_slices(test, 400, 200, self.seed)
@@ -565,6 +609,8 @@ class Experiment:
                 split.test = split.val
             return split
         train_dir, val_dir, name = found
+        self.record_folder(train_dir)
+        self.record_folder(val_dir)
 
         def pick(folder: Path, per_class: int) -> list[int] | None:
             if not self.quick:
@@ -624,6 +670,7 @@ class Experiment:
             self.note(f"SUBSTITUTE PRETRAINING: {arch} trained by tinycnn itself on {source} "
                       f"({path}), exported and re-imported with load_weights; NOT the "
                       "report's pretrained weights.")
+        self.record_weights(path, used_for=arch)
         model = models.get_model(arch, num_classes=num_classes, **model_kwargs)
         result = models.load_weights(model, path, strict=False)
         head = models.head_name(model)
@@ -718,6 +765,7 @@ def _sweep_cell(fn: Callable[..., dict[str, Any]], args: argparse.Namespace, rep
     row = dict(fn(exp, **config))
     close_figures()
     row["_notes"] = [n for n in exp.notes if n not in notes]
+    row["_used"] = exp.used
     return row
 
 
@@ -753,21 +801,91 @@ def run_sweep(exp: Experiment, fn: Callable[..., dict[str, Any]],
     for row in rows:
         for text in row.pop("_notes", []):
             exp.note(text, show=False)  # the cell has shown it
+        for kind, files in row.pop("_used", {}).items():
+            exp.used[kind].update(files)
     return rows
 
 
 # =========================================================================== run record
 
 
+def file_md5(path: str | os.PathLike) -> str:
+    """The MD5 of a file's bytes (cached per path, size and modification time)."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _MD5:
+        digest = hashlib.md5()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _MD5[key] = digest.hexdigest()
+    return _MD5[key]
+
+
+_MD5: dict[tuple[str, int, int], str] = {}
+
+
+def folder_md5(folder: str | os.PathLike) -> tuple[str, int]:
+    """One MD5 over every file under ``folder`` (relative path and bytes, sorted by path),
+    and the number of files: the checksum of an image-folder data set."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digest = hashlib.md5()
+    for f in files:
+        digest.update(f.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(file_md5(f).encode())
+    return digest.hexdigest(), len(files)
+
+
+def source_commit() -> dict[str, Any]:
+    """The git commit of the tinycnn checkout that runs, and whether tracked files differ
+    from it (``dirty``); ``{"commit": None}`` outside a git checkout."""
+    import subprocess  # noqa: PLC0415
+
+    here = str(Path(__file__).resolve().parent)
+
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", "-C", here, *cmd], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None}
+
+
 def run_info(args: argparse.Namespace) -> dict[str, Any]:
-    """Date, machine, device and the exact command of this run (for the results files)."""
+    """Date, machine, device, commit and the exact command of this run (for the results
+    files and run.json)."""
+    import platform  # noqa: PLC0415
+
     command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
     machine = f"{cpu_name()}, {os.cpu_count()} logical cores"
     date = datetime.date.today().isoformat()
     info = {"date": date, "machine": machine, "device": args.device, "command": command,
-            "quick": bool(args.quick), "data_root": args.data_root}
+            "quick": bool(args.quick), "data_root": args.data_root,
+            "python": platform.python_version(), "numpy": np.__version__}
     info["summary"] = f"{date}, {machine}, device {args.device}; command: `{command}`"
     return info
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def write_run_record(out: Path, info: Mapping[str, Any], used: Mapping[str, Any]) -> Path:
+    """``OUT/run.json``: `run_info`, the commit, start and end time (UTC), and the data
+    and weight files the sections used, with their MD5 (``used``, filled by
+    `Experiment.record_data` / `Experiment.record_weights`). Rewritten after each section."""
+    from .io import atomic_write  # noqa: PLC0415
+
+    record = {**info, **used}
+    path = out / "run.json"
+    text = json.dumps(record, indent=2, default=str) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()))
+    return path
 
 
 def combine_results(out: Path, title: str, sections: Iterable[str]) -> Path:
@@ -907,17 +1025,22 @@ def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     info = run_info(args)
-    (out / "run.json").write_text(json.dumps(info, indent=2) + "\n")
+    used: dict[str, Any] = {**source_commit(), "started": _utc_now(), "finished": None,
+                            "sections": chosen, "data": {}, "weights": {}}
+    write_run_record(out, info, used)
     for name in chosen:
         manual_seed(args.seed)
         np.random.seed(args.seed)
-        exp = Experiment(args, report, name, out / name)
+        exp = Experiment(args, report, name, out / name, used=used)
         start = time.perf_counter()
         exp.log(f"start ({'quick' if args.quick else 'full'}; {info['machine']}, "
                 f"device {args.device})")
         sections[name].run(exp)
         close_figures()
         exp.log(f"done in {time.perf_counter() - start:.1f} s -> {exp.out}")
+        write_run_record(out, info, used)
+    used["finished"] = _utc_now()
+    write_run_record(out, info, used)
     combined = combine_results(out, f"Report {report} reproduction", sections)
     print(f"results: {combined}", flush=True)
     return 0
