@@ -251,3 +251,69 @@ def test_pretrained_loads_a_file_and_replaces_the_head(tmp_path):
     args.weights = [f"lenet5={wrong}"]
     with pytest.raises(ValueError, match="does not fit lenet5"):
         ex.Experiment(args, "000", "s", tmp_path).pretrained("lenet5", 3)
+
+
+# --------------------------------------------------------------------------- --resume
+
+
+def _two_trainings(exp):
+    """A section with two trainings on generated CIFAR-10 look-alikes: the first with a
+    scheduler, the second with callbacks that have state (EarlyStopping restoring the best
+    weights, a per-step learning-rate decay)."""
+    from tinycnn import models, nn, optim
+    from tinycnn.train import EarlyStopping, LRSchedulerCallback
+
+    data = exp.cifar10()
+    data.train.transform = data.val.transform = ex.to_input(models.CIFAR10)
+    for i, label in enumerate(["plain", "with callbacks"]):
+        model = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(3072, 10))
+        opt = optim.SGD(model.parameters(), lr=1e-5, momentum=0.9)
+        sched = optim.lr_scheduler.StepLR(opt, 1, 0.7) if i == 0 else None
+        callbacks = [] if i == 0 else [
+            EarlyStopping("val_acc", patience=5, restore_best_weights=True),
+            LRSchedulerCallback(optim.lr_scheduler.StepLR(opt, 1, 0.95), interval="step")]
+        run = exp.fit(model, opt, exp.loader(data.train, 32, shuffle=True),
+                      exp.loader(data.val, 64), exp.epochs(3), scheduler=sched,
+                      callbacks=callbacks, label=label)
+        row = ex.history_row(run.history, model=label)
+        row.pop("train_time_s")
+        exp.add_row(row)
+        np.save(exp.path(f"weights_{i}.npy"), model[2].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("stop_at", [2, 5])  # during the first / the second training
+def test_resume_goes_on_as_if_never_interrupted(tmp_path, monkeypatch, stop_at):
+    """Bit for bit. With several BLAS threads OpenBLAS may split a product differently
+    from run to run (two uninterrupted runs then differ in the last bit): one thread here."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        _interrupt_and_resume(tmp_path, monkeypatch, stop_at)
+
+
+def _interrupt_and_resume(tmp_path, monkeypatch, stop_at):
+    from tinycnn.train import Trainer
+
+    sections = {"two": ex.Section(_two_trainings, "two trainings")}
+    argv = ["two", "--data-root", "generated", "--no-progress", "--checkpoint-every", "0"]
+    ex.main("resume test", sections, [*argv, "--out", str(tmp_path / "whole")], report="999")
+
+    calls, train_epoch = [0], Trainer.train_epoch
+
+    def interrupted(self, loader):
+        calls[0] += 1
+        if calls[0] == stop_at:
+            raise KeyboardInterrupt  # killed in the middle of an epoch
+        return train_epoch(self, loader)
+
+    monkeypatch.setattr(Trainer, "train_epoch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ex.main("resume test", sections, [*argv, "--out", str(tmp_path / "cut")], report="999")
+    assert not (tmp_path / "cut" / "two" / "weights_1.npy").exists()
+    calls[0] = -100  # no more interruptions
+    ex.main("resume test", sections, [*argv, "--out", str(tmp_path / "cut"), "--resume"],
+            report="999")
+    assert calls[0] == -100 + 7 - stop_at  # only the epochs not checkpointed ran again
+    for name in ("results.csv", "weights_0.npy", "weights_1.npy"):
+        whole, cut = (tmp_path / d / "two" / name for d in ("whole", "cut"))
+        assert whole.read_bytes() == cut.read_bytes(), name

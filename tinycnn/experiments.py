@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from .machine import cpu_name
+from .train.callbacks import Callback
 
 GENERATED = "generated"  # --data-root value that asks for generated data
 
@@ -330,6 +331,78 @@ class TrainRun:
     seconds: float
 
 
+class _EpochCheckpoint(Callback):
+    """`Experiment.fit`'s checkpoints: one file per training, rewritten after every epoch
+    (``complete=False``) and once more when the training ends (``complete=True``, after
+    callbacks such as EarlyStopping have restored their best weights)."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.target = 0
+        self.every, self.last = 0.0, 0.0  # seconds between checkpoints; time of the last
+        self._pending: list[Any] | None = None
+
+    @staticmethod
+    def _stateful(trainer: Any) -> tuple[list[Any], bool]:
+        """The callbacks whose state a checkpoint keeps, and whether every other one is
+        known to have none (the printing callback, this one)."""
+        from .train import LambdaCallback  # noqa: PLC0415
+
+        others = [cb for cb in trainer.callbacks if not isinstance(cb, _EpochCheckpoint)]
+        kept = [cb for cb in others if hasattr(cb, "state_dict")]
+        complete = all(hasattr(cb, "state_dict") or isinstance(cb, LambdaCallback)
+                       for cb in others)
+        return kept, complete
+
+    def save(self, trainer: Any, complete: bool) -> None:
+        """Write the checkpoint if ``every`` seconds have passed since the last one (a
+        short training is cheaper to run again than to save: an AlexNet is 0.5 GB)."""
+        if self.path is None or time.perf_counter() - self.last < self.every:
+            return
+        kept, _ = self._stateful(trainer)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(self.path, target_epoch=self.target, complete=complete,
+                                callbacks=[cb.state_dict() for cb in kept])
+        self.last = time.perf_counter()
+
+    def resume(self, exp: Experiment, trainer: Any) -> bool:
+        """With --resume and a checkpoint of this training: load it. True when the
+        training had finished (nothing left to run)."""
+        from .io import load  # noqa: PLC0415
+
+        if not getattr(exp.args, "resume", False) or self.path is None or not self.path.is_file():
+            return False
+        state = load(self.path)
+        kept, resumable = self._stateful(trainer)
+        if state.get("target_epoch") != self.target:
+            exp.log(f"--resume: {self.path.name} was a training of {state.get('target_epoch')} "
+                    f"epochs, not {self.target}: starting it again")
+            return False
+        if not (state.get("complete") or resumable):
+            exp.log(f"--resume: a callback of {self.path.name} cannot be saved: this training "
+                    "starts again from its first epoch")
+            return False
+        trainer.load_checkpoint(self.path)
+        if state.get("complete"):
+            for cb, cb_state in zip(kept, state.get("callbacks") or []):
+                cb.load_state_dict(cb_state)
+            exp.log(f"--resume: {self.path.name} had finished ({trainer.epoch} epochs): loaded")
+            return True
+        self._pending = list(state.get("callbacks") or [])  # after their on_train_begin reset
+        exp.log(f"--resume: {self.path.name}: going on after epoch {trainer.epoch} of "
+                f"{self.target}")
+        return False
+
+    def on_train_begin(self, trainer: Any) -> None:
+        if self._pending is not None:
+            for cb, cb_state in zip(self._stateful(trainer)[0], self._pending):
+                cb.load_state_dict(cb_state)
+            self._pending = None
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
+        self.save(trainer, complete=False)
+
+
 @dataclass
 class Experiment:
     """One section being run: the parsed arguments, its output folder and results.
@@ -346,6 +419,7 @@ class Experiment:
     notes: list[str] = field(default_factory=list)
     # data and weight files used, with checksums: {"data": {...}, "weights": {...}}
     used: dict[str, Any] = field(default_factory=lambda: {"data": {}, "weights": {}})
+    _fits: dict[str, int] = field(default_factory=dict, repr=False)  # trainings per label
 
     # ----------------------------------------------------------------- settings
     @property
@@ -461,7 +535,16 @@ class Experiment:
             scheduler: Any = None, callbacks: Iterable[Any] = (), trainer: Any = None,
             label: str = "") -> TrainRun:
         """`tinycnn.train.Trainer.fit` with one printed line per epoch and the wall time.
-        Pass the ``trainer`` of an earlier run to train more epochs of the same model."""
+        Pass the ``trainer`` of an earlier run to train more epochs of the same model.
+
+        After every epoch a checkpoint goes to ``checkpoints/`` in the section's folder
+        (at most one per --checkpoint-every seconds); with --resume a training whose checkpoint is there goes on
+        from it (or is skipped when it had finished), exactly as if never interrupted: the
+        section replays everything before it with the same seed, and the checkpoint holds
+        the model, optimizer, scheduler, random generator, history and the state of
+        callbacks that have ``state_dict``. A training with a callback that has none is
+        restarted from its first epoch instead (also identical, only slower).
+        """
         from .train import LambdaCallback, Trainer  # noqa: PLC0415
 
         def show(tr: Any, epoch: int, logs: dict[str, Any]) -> None:
@@ -473,11 +556,27 @@ class Experiment:
 
         if trainer is None:
             trainer = Trainer(model, optimizer, scheduler=scheduler,
-                              callbacks=[*callbacks, LambdaCallback(on_epoch_end=show)],
+                              callbacks=[*callbacks, LambdaCallback(on_epoch_end=show),
+                                         _EpochCheckpoint()],
                               progress=not self.args.no_progress)
+        keeper = next(cb for cb in trainer.callbacks if isinstance(cb, _EpochCheckpoint))
+        keeper.target = trainer.epoch + epochs
+        keeper.path = self.out / "checkpoints" / f"{self._fit_name(label)}.npz"
+        keeper.every = float(getattr(self.args, "checkpoint_every", 0.0))
+        keeper.last = time.perf_counter()
         start = time.perf_counter()
-        history = trainer.fit(train_loader, epochs, val_loader=val_loader)
+        if keeper.resume(self, trainer):
+            return TrainRun(trainer.history, trainer, time.perf_counter() - start)
+        history = trainer.fit(train_loader, keeper.target - trainer.epoch, val_loader=val_loader)
+        keeper.save(trainer, complete=True)
         return TrainRun(history, trainer, time.perf_counter() - start)
+
+    def _fit_name(self, label: str) -> str:
+        """A file name for this section's next training: the label, made file-safe, and
+        how many trainings of that label came before it in this section."""
+        slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:80] or "run"
+        self._fits[slug] = self._fits.get(slug, 0) + 1
+        return f"{slug}-{self._fits[slug]}"
 
     def evaluate(self, model: Any, loader: Any, classes: Sequence[str], name: str,
                  title: str) -> tuple[Any, list[tuple[str, str, int]]]:
@@ -921,6 +1020,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value == 0:
@@ -973,6 +1082,13 @@ def add_common_arguments(p: argparse.ArgumentParser, default_out: str) -> None:
                    help="epochs of substitute pretraining (default: 10; 1 with --quick); "
                         "repeat as ARCH=N to set one architecture's (resnet18=2)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    g.add_argument("--resume", action="store_true",
+                   help="go on from the checkpoints of an interrupted run with the same "
+                        "options and --out (finished trainings are loaded, not rerun)")
+    g.add_argument("--checkpoint-every", type=_non_negative_float, default=60.0, metavar="SECONDS",
+                   help="checkpoint a training (OUT/SECTION/checkpoints/) after each epoch "
+                        "that ends at least SECONDS after its last checkpoint, and when it "
+                        "ends (default: 60, so every epoch of a long run; 0: every epoch)")
 
 
 def _options(p: argparse.ArgumentParser, sections: Iterable[Section], default_out: str,
