@@ -93,7 +93,8 @@ def grid(exp: Experiment) -> None:
     convs = exp.args.convs or exp.size([1, 2, 3, 4, 5], [1, 2])
     fcs = exp.args.fcs or exp.size([1, 2, 3], [1, 2])
     exp.note("The report does not give the grid's range or epochs ('number of epochs were "
-             "kept low'): conv 1-5 x FC 1-3, 2 epochs each by default (--convs, --fcs, "
+             f"kept low'): conv {min(convs)}-{max(convs)} x FC {min(fcs)}-{max(fcs)} (default "
+             f"1-5 x 1-3, --convs, --fcs), {exp.epochs(2)} epochs per cell (default: 2, "
              "--epochs).")
     rows = run_sweep(exp, grid_cell, combinations(n_conv=convs, n_fc=fcs))
     for row in rows:
@@ -127,8 +128,8 @@ def activations(exp: Experiment) -> None:
     for act in ("relu", "sigmoid", "tanh"):
         model = net(exp, 5, 3, activation=act)
         runs[act] = (model, sgd(model), epochs, 10)
-    exp.note("Epochs not given for this figure ('same number of iterations'): 5, as the "
-             "momentum and Adadelta runs.")
+    exp.note(f"Epochs not given for this figure ('same number of iterations'): {epochs} "
+             "(default: 5, as the momentum and Adadelta runs).")
     compare(exp, runs, "activations", "ReLU vs sigmoid vs tanh", {})
 
 
