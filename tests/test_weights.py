@@ -113,8 +113,10 @@ def test_pytorch_state_dict_file(tmp_path):
     np.testing.assert_array_equal(model.layer2[0].downsample[1].running_var.data,
                                   ref.layer2[0].downsample[1].running_var.numpy())
     torch.save({"model": ref.state_dict(), "epoch": 3}, tmp_path / "ckpt.pth")
-    with pytest.raises(ValueError, match="expected a state_dict"):
-        M.load_weights(model, tmp_path / "ckpt.pth")
+    M.load_weights(model, tmp_path / "ckpt.pth")  # the checkpoint's "model" entry
+    torch.save({"net": ref.state_dict(), "epoch": 3}, tmp_path / "other.pth")
+    with pytest.raises(ValueError, match="does not hold a state_dict"):
+        M.load_weights(model, tmp_path / "other.pth")
 
 
 def test_export_state_dict_of_a_torch_module(tmp_path):

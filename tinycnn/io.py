@@ -33,6 +33,7 @@ from typing import IO, Any
 import numpy as np
 
 from . import backend
+from .torchfile import load_pytorch, read_pytorch  # noqa: F401  (PyTorch .pt/.pth files)
 
 META_KEY = "__tinycnn__"
 FORMAT = "tinycnn-npz"

@@ -5,7 +5,7 @@ side, plus the plain functions users call.
 """
 
 # CNN ops (forward and backward side by side; loops in tinycnn.kernels)
-from .activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from .activation import gelu, leaky_relu, log_softmax, relu, relu6, sigmoid, softmax, tanh
 from .conv import col2im, conv2d, im2col
 from .dropout import dropout, dropout2d
 from .elementwise import (
@@ -66,7 +66,7 @@ __all__ = [
     "adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "col2im", "conv2d",
     "cross_entropy", "dropout", "dropout2d", "gelu", "im2col", "leaky_relu", "linear",
-    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "relu6", "sigmoid", "softmax", "tanh",
     "abs", "add", "amax", "amin", "argmax", "argmin", "broadcast_to", "cast", "cat", "clamp",
     "clip", "div", "exp", "expand", "flatten", "getitem", "log", "matmul", "max", "maximum",
     "mean", "min", "minimum", "mul", "neg", "pad", "permute", "pow", "reshape", "sqrt",

@@ -38,6 +38,20 @@ class ReLU(Function):
         return kernels.relu_backward(g, y)  # 0 where y <= 0, else g
 
 
+class ReLU6(Function):
+    @staticmethod
+    def forward(ctx, x):
+        y = backend.array_module(x).clip(x, 0, 6)  # NaN stays NaN, as in PyTorch
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        # slope 0 at and beyond the clips, else 1 (NaN passes g through, as PyTorch's)
+        return backend.array_module(g).where((y <= 0) | (y >= 6), 0, g)
+
+
 class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, x, slope):
@@ -164,6 +178,11 @@ def _softmax_axis(x: Tensor, dim: Any, fn: str) -> tuple[int]:
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0), element-wise."""
     return ReLU.apply(_float_tensor(input, "relu"))
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6), element-wise (MobileNet's and EfficientNet-Lite's activation)."""
+    return ReLU6.apply(_float_tensor(input, "relu6"))
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:

@@ -48,6 +48,7 @@ import numpy as np
 from .. import backend, kernels
 from ..autograd import Function
 from ..tensor import Tensor
+from .depthwise import DepthwiseConv2d
 
 Pair = tuple[int, int]
 
@@ -385,7 +386,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
         if bias.dtype != x.dtype:
             raise TypeError(f"{fn}: input dtype {x.dtype} and bias dtype {bias.dtype} differ")
     stride, pad, dilation, out = _geometry(x.shape, (kh, kw), stride, padding, dilation, fn)
-    y = Conv2d.apply(x, weight, bias, stride, pad, dilation, groups, out)
+    if groups == c > 1:  # depthwise: one input channel per group, computed without im2col
+        y = DepthwiseConv2d.apply(x, weight, bias, stride, pad, dilation, out)
+    else:
+        y = Conv2d.apply(x, weight, bias, stride, pad, dilation, groups, out)
     return y if input.ndim == 4 else y.reshape(y.shape[1:])
 
 

@@ -278,3 +278,65 @@ def batchnorm_backward(gy: Any, xhat: Any, scale: Any, training: bool) -> tuple[
     else:
         gx = gy * scale[:, None]
     return gx, sum_g, sum_gx
+
+
+# --- depthwise convolution (groups == input channels) -----------------------------------------
+# Output channel o = c*M + m reads input channel c only (M: the depth multiplier, O = C*M),
+# so it needs no columns: each window tap is one multiply-add of a strided view of the
+# padded input by one weight per channel. w: (O, 1, kh, kw).
+
+
+def _repeat_channels(x: Any, mult: int) -> Any:
+    """(N, C, ...) -> (N, C*mult, ...): channel c repeated for outputs c*mult .. c*mult+mult-1."""
+    return x if mult == 1 else array_module(x).repeat(x, mult, axis=1)
+
+
+def depthwise_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, dilation: Pair,
+                      out_size: Pair) -> Any:
+    """y[n, o, i, j] = b[o] + sum over (ki, kj) of w[o, 0, ki, kj] *
+    xpad[n, o // M, i*sh + ki*dh, j*sw + kj*dw]. x: (N, C, H, W) -> y: (N, O, oh, ow)."""
+    xp = array_module(x)
+    o, _, kh, kw = w.shape
+    xpad = _repeat_channels(_padded(x, kh, kw, stride, padding, dilation, out_size, 0),
+                            o // x.shape[1])
+    y = xp.zeros((x.shape[0], o) + tuple(out_size), dtype=x.dtype)
+    for ki in range(kh):
+        for kj in range(kw):
+            y += w[:, 0, ki, kj, None, None] * xpad[_tap(ki, kj, stride, dilation, out_size)]
+    return y if b is None else y + b[:, None, None]
+
+
+def depthwise_backward_input(gy: Any, w: Any, x_shape: tuple, stride: Pair, padding: Pair,
+                             dilation: Pair) -> Any:
+    """gx: (N, C, H, W), the adjoint of `depthwise_forward` in x: each tap's weighted gy
+    is added back where the tap read from, summed over the M outputs of each channel."""
+    xp = array_module(gy)
+    o, _, kh, kw = w.shape
+    n, c, h, wd = x_shape
+    out_size = gy.shape[2:]
+    # the padded input's size: leading padding plus whatever the last window reaches
+    hp = max(h + padding[0], (out_size[0] - 1) * stride[0] + (kh - 1) * dilation[0] + 1)
+    wp = max(wd + padding[1], (out_size[1] - 1) * stride[1] + (kw - 1) * dilation[1] + 1)
+    gxpad = xp.zeros((n, o, hp, wp), dtype=gy.dtype)
+    for ki in range(kh):
+        for kj in range(kw):
+            gxpad[_tap(ki, kj, stride, dilation, out_size)] += w[:, 0, ki, kj, None, None] * gy
+    gx = _cropped(gxpad, (n, o, h, wd), padding)
+    return xp.ascontiguousarray(gx.reshape(n, c, o // c, h, wd).sum(axis=2))
+
+
+def depthwise_backward_weight(gy: Any, x: Any, kh: int, kw: int, stride: Pair, padding: Pair,
+                              dilation: Pair) -> Any:
+    """gw: (O, 1, kh, kw), gw[o, 0, ki, kj] = sum over n, i, j of gy[n, o, i, j] times
+    the input value that tap (ki, kj) of output (i, j) read."""
+    xp = array_module(gy)
+    o = gy.shape[1]
+    out_size = gy.shape[2:]
+    xpad = _repeat_channels(_padded(x, kh, kw, stride, padding, dilation, out_size, 0),
+                            o // x.shape[1])
+    gw = xp.empty((o, 1, kh, kw), dtype=gy.dtype)
+    for ki in range(kh):
+        for kj in range(kw):
+            gw[:, 0, ki, kj] = (gy * xpad[_tap(ki, kj, stride, dilation, out_size)]).sum(
+                axis=(0, 2, 3))
+    return gw

@@ -12,9 +12,9 @@ The format is deliberately dull: one array per state_dict entry, under its name
 
 Because tinycnn's modules use PyTorch's names, torchvision weights load with no renaming
 or transposing (a Linear weight is (out, in) in both). `load_weights` also reads a plain
-PyTorch ``state_dict`` file (``.pt``/``.pth``) when torch is installed, with
-``torch.load(weights_only=True)``: PyTorch's safe loader, which only rebuilds tensors and
-containers and refuses arbitrary pickled objects.
+PyTorch ``state_dict`` file (``.pt``/``.pth``), without PyTorch, through
+`tinycnn.io.load_pytorch`: an allowlist-only unpickler that rebuilds tensors and
+containers and refuses every other pickled object.
 
 Writing is atomic (temporary file + ``os.replace``), so an interrupted export never
 leaves a half-written file under the final name.
@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..backend import as_numpy
-from ..io import atomic_write, file_digest
+from ..io import atomic_write, file_digest, load_pytorch
 from ..tensor import Tensor
 
 FORMAT = "tinycnn-weights/1"
@@ -113,29 +113,14 @@ def read_sidecar(path: str | os.PathLike) -> dict[str, Any] | None:
     return json.loads(side.read_text())
 
 
-def _read_torch(path: Path) -> dict[str, np.ndarray]:
-    try:
-        import torch  # noqa: PLC0415  (optional: only for .pt/.pth files)
-    except ImportError as e:
-        raise ImportError(f"reading {path.name} needs PyTorch (pip install torch); or export "
-                          "it to .npz on a machine that has it: python -m "
-                          "tinycnn.tools.export_torchvision ARCH out.npz --state-dict FILE") from e
-    state = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        keys = list(state)[:5] if isinstance(state, Mapping) else type(state).__name__
-        raise ValueError(f"{path}: expected a state_dict (name -> tensor); found {keys}. "
-                         "If it is a checkpoint, pass its state_dict entry instead")
-    return {k: _array(v) for k, v in state.items()}
-
-
 def read_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """``{name: array}`` from an .npz (checked against its sidecar's sha256 if there is one)
-    or from a PyTorch state_dict file (.pt/.pth, needs torch)."""
+    or from a PyTorch state_dict file (.pt/.pth, read without torch by `load_pytorch`)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"weights file not found: {path}")
     if path.suffix in (".pt", ".pth"):
-        return _read_torch(path)
+        return load_pytorch(path)
     if path.suffix != ".npz":
         raise ValueError(f"weights file must be .npz, .pt or .pth, got {path.name!r}")
     side = read_sidecar(path)

@@ -27,6 +27,20 @@ class ReLU(Module):
         return "inplace=True" if self.inplace else ""
 
 
+class ReLU6(Module):
+    """min(max(x, 0), 6), element-wise."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.relu6(x)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
 class LeakyReLU(Module):
     """x for x >= 0, negative_slope * x otherwise."""
 
