@@ -150,6 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import tinycnn  # noqa: PLC0415
 
     cfg = _configs()[args.net]
+    torch.set_num_threads(args.torch_threads)
     tinycnn.manual_seed(args.seed)
     torch.manual_seed(args.seed)
     tiny = cfg.build()
@@ -246,8 +247,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-root", default="../shared/data", help="folder holding cifar-10/")
     p.add_argument("--out", default="runs/side_by_side", help="output folder")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--torch-threads", type=int, default=1,
+                   help="PyTorch's intra-op threads (default: 1; on 2 shared cores its "
+                        "OpenMP pool spins and a 49k-CNN step took 9x longer with 2)")
     args = p.parse_args(argv)
-    for name in ("epochs", "train_size", "val_size", "log_every"):
+    for name in ("epochs", "train_size", "val_size", "log_every", "torch_threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
             p.error(f"--{name.replace('_', '-')} must be >= 1, got {value}")
