@@ -4,7 +4,8 @@ The tinycnn nets come from `tinycnn.models`. Their PyTorch twins are made by
 `to_torch`, which rebuilds a tinycnn model layer by layer from the layers' own
 settings (the layers share PyTorch's names and arguments), so the two can never drift
 apart; ResNet-18, whose forward is not a plain chain, comes from the test suite's
-torchvision-identical definition (tests/torch_reference.py).
+torchvision-identical definition (tests/torch_reference.py), and EfficientNet-Lite0 from
+the PyTorch port its ImageNet weights come in (the ``efficientnet-lite-pytorch`` package).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ NETS = {s.name: s for s in (
     NetSpec("alexnet_reduced", "alexnet_reduced", (3, 32, 32), 64, 10),
     NetSpec("resnet18_224", "resnet18", (3, 224, 224), 16, 1000),
     NetSpec("alexnet_224", "alexnet", (3, 224, 224), 16, 1000),
+    NetSpec("efficientnet_lite0_224", "efficientnet_lite0", (3, 224, 224), 16, 1000),
 )}
 
 
@@ -46,6 +48,10 @@ def build_torch(spec: NetSpec) -> Any:
     """The PyTorch twin of ``build_tinycnn(spec)`` (same layers, same parameter count)."""
     if spec.model == "resnet18":
         return _torch_reference().resnet18(num_classes=spec.classes)
+    if spec.model == "efficientnet_lite0":
+        from efficientnet_lite_pytorch import EfficientNet  # noqa: PLC0415
+
+        return EfficientNet.from_name("efficientnet-lite0", num_classes=spec.classes)
     return to_torch(build_tinycnn(spec))
 
 

@@ -23,12 +23,13 @@ from .nets import NETS, NetSpec, build_tinycnn, build_torch
 CATEGORIES = (
     ("im2col", ("im2col",)),
     ("col2im", ("col2im",)),
+    ("depthwise conv", ("DepthwiseConv2d",)),
     ("conv fwd (GEMM)", ("Conv2d.forward",)),
     ("conv bwd (GEMM)", ("Conv2d.backward",)),
     ("pooling", ("pool",)),
     ("BN", ("BatchNorm",)),
     ("linear", ("Linear.",)),
-    ("activation", ("ReLU.",)),
+    ("activation", ("ReLU.", "ReLU6.")),
     ("loss", ("CrossEntropy.",)),
     ("optimizer", ("optimizer",)),
 )

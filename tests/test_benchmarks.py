@@ -26,7 +26,7 @@ def test_quick_benchmark_prints_a_table():
 def test_torch_twins_have_the_same_parameter_counts():
     from benchmarks.nets import NETS, build_tinycnn, build_torch, parameter_count
 
-    for name in ("lenet5", "dediosnet2"):
+    for name in ("lenet5", "dediosnet2", "efficientnet_lite0_224"):
         spec = NETS[name]
         assert parameter_count(build_tinycnn(spec)) == parameter_count(build_torch(spec))
 

@@ -103,3 +103,12 @@ def test_relu6_gradcheck():
     v = gen.uniform(-2, 8, 40)
     v = v[(np.abs(v) > 0.05) & (np.abs(v - 6) > 0.05)]  # away from the kinks
     assert gradcheck(F.relu6, tinycnn.tensor(v, dtype=np.float64, requires_grad=True))
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("case", CASES[:3])
+def test_depthwise_and_relu6_on_the_gpu(case):
+    n, c, m, h, w, k, s, p, d = case
+    check_op([(n, c, h, w), (c * m, 1, k, k), (c * m,)], _conv(c, s, p, d),
+             _torch_conv(c, s, p, d), atol=1e-5, rtol=1e-4, device="cuda")
+    check_op([(3, 4)], F.relu6, torch.nn.functional.relu6, low=-3, high=9, device="cuda")

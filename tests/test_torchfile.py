@@ -129,6 +129,20 @@ def test_plain_pickle_is_refused(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("program, message", [
+    # an allowed rebuild function called on a string instead of a storage
+    (b"ctorch._utils\n_rebuild_tensor_v2\n(Vx\nI0\n(I1\nt(I1\ntI00\nNtR.", "on a storage"),
+    # BUILD trying to change what a storage class stands for (dict state, slot state)
+    (b"ctorch\nFloatStorage\n(dVname\nVDoubleStorage\nsb.", "not a readable"),
+    (b"ctorch\nFloatStorage\n(N(dVname\nVDoubleStorage\nstb.", "cannot be set"),
+])
+def test_allowed_globals_cannot_be_misused(tmp_path, program, message):
+    path = tmp_path / "crafted.pt"
+    path.write_bytes(program)
+    with pytest.raises(ValueError, match=message):
+        load_pytorch(path)
+
+
 def test_storage_views_are_bounds_checked(tmp_path):
     path = _save({"w": torch.ones(4)}, tmp_path / "w.pt", True)
     with zipfile.ZipFile(path) as z:

@@ -144,6 +144,7 @@ class SafeUnpickler(pickle.Unpickler):
         # zip: ('storage', type, key, location, numel); legacy adds view metadata
         if (not isinstance(pid, tuple) or len(pid) not in (5, 6) or pid[0] != "storage"
                 or not isinstance(pid[1], _StorageType) or not isinstance(pid[4], int)
+                or isinstance(pid[4], bool) or pid[4] < 0
                 or (len(pid) == 6 and pid[5] is not None)):
             raise ValueError(f"{self.source}: unsupported storage reference {pid!r}")
         key, kind, numel = str(pid[2]), pid[1].name, pid[4]
@@ -262,7 +263,7 @@ def read_pytorch(path: str | os.PathLike) -> Any:
     try:
         obj, data = reader(path, source)
     except (pickle.UnpicklingError, EOFError, zipfile.BadZipFile, struct.error,
-            UnicodeDecodeError, TypeError) as e:
+            UnicodeDecodeError, TypeError, AttributeError) as e:
         raise ValueError(f"{source} is not a readable PyTorch file "
                          f"({type(e).__name__}: {e})") from None
     return _resolve(obj, data, source)

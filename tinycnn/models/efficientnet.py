@@ -1,6 +1,10 @@
 """EfficientNet-Lite0 (Tan & Le 2019, the "Lite" variant for mobile accelerators), with
 real ImageNet weights.
 
+Source: tensorflow/tpu models/official/efficientnet/lite/efficientnet_lite_builder.py
+(the layout and the weights' training) and its PyTorch port (lukemelas/EfficientNet-PyTorch
+as packaged in ``efficientnet-lite-pytorch``: the module names).
+
 EfficientNet-Lite is EfficientNet-B0's layout without squeeze-and-excitation and with
 ReLU6 instead of swish: a 3x3 stride-2 stem, 16 MBConv blocks, a 1x1 head to 1280
 channels, global average pooling, dropout and a linear classifier (4,652,008 parameters).
