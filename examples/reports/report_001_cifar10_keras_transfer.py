@@ -102,7 +102,9 @@ def frozen(exp: Experiment) -> None:
     data = exp.cifar10()
     report = {100: (1.7424, 0.6389, 2.2422, 0.45), 1000: (1.8095, 0.5399, 1.7672, 0.553),
               10000: (1.8868, 0.5252, 1.7202, 0.582)}
-    exp.note("Epochs and optimizer not given: Adam lr 1e-3, 30 epochs, batch 32 (assumed).")
+    epochs = exp.epochs(30)
+    exp.note(f"Epochs and optimizer not given: Adam lr 1e-3, batch 32 (assumed); {epochs} "
+             "epochs (default: 30).")
     histories = {}
     for n, train in subsets(exp, data).items():
         model, weights = vgg(exp)
@@ -111,7 +113,7 @@ def frozen(exp: Experiment) -> None:
         train.transform = data.val.transform = to_input(model.preprocessing)
         run = exp.fit(model, optim.Adam(head.parameters(), lr=1e-3),
                       exp.loader(train, exp.batch_size(32), shuffle=True),
-                      exp.loader(data.val, 500), exp.epochs(30), label=f"frozen, {n} images")
+                      exp.loader(data.val, 500), epochs, label=f"frozen, {n} images")
         histories[f"{n} images"] = run.history
         plot.learning_curves(run.history, exp.path(f"frozen_{n}_curves.png"),
                              title=f"Frozen VGG-16 + new head, {n} training images")

@@ -94,7 +94,8 @@ def grid(exp: Experiment) -> None:
     convs = exp.args.convs or exp.size([1, 2, 3, 4, 5], [1, 2])
     fcs = exp.args.fcs or exp.size([1, 2, 3], [1, 2])
     exp.note("The report does not give the grid's range or epochs ('number of epochs were "
-             "kept low'): conv 1-5 x FC 1-3, 2 epochs each by default (--convs, --fcs, "
+             f"kept low'): conv {min(convs)}-{max(convs)} x FC {min(fcs)}-{max(fcs)} (default "
+             f"1-5 x 1-3, --convs, --fcs), {exp.epochs(2)} epochs per cell (default: 2, "
              "--epochs).")
     rows = run_sweep(exp, grid_cell, combinations(n_conv=convs, n_fc=fcs))
     for row in rows:
@@ -128,8 +129,8 @@ def activations(exp: Experiment) -> None:
     for act in ("relu", "sigmoid", "tanh"):
         model = net(exp, 5, 3, activation=act)
         runs[act] = (model, sgd(model), epochs, 10)
-    exp.note("Epochs not given for this figure ('same number of iterations'): 5, as the "
-             "momentum and Adadelta runs.")
+    exp.note(f"Epochs not given for this figure ('same number of iterations'): {epochs} "
+             "(default: 5, as the momentum and Adadelta runs).")
     compare(exp, runs, "activations", "ReLU vs sigmoid vs tanh", {})
 
 
@@ -186,13 +187,18 @@ def final(exp: Experiment) -> None:
 
 
 def transfer(exp: Experiment) -> None:
-    real = exp.weights_for("alexnet") is not None
+    arch = exp.args.arch
+    real = exp.weights_for(arch) is not None
     size = 224 if real else 64  # AlexNet needs at least 63 x 63
+    if arch != "alexnet":
+        exp.note(f"BACKBONE: {arch} instead of the report's AlexNet"
+                 + (" (ImageNet EfficientNet-Lite0 weights)" if arch == "efficientnet_lite0"
+                    and real else ""))
     data = exp.image_folder(round(size * 256 / 224), [("hymenoptera_data/train",
                                                        "hymenoptera_data/val", "ants/bees")],
                             report_data="Hymenoptera (ants/bees)")
     epochs, bs = exp.epochs(10), exp.batch_size(20, quick=8)
-    exp.note(f"AlexNet at {size}x{size}; SGD lr 0.001 momentum 0.9, batch {bs} (13 steps per "
+    exp.note(f"{arch} at {size}x{size}; SGD lr 0.001 momentum 0.9, batch {bs} (13 steps per "
              "epoch as in the report), random crop + flip for training. The report calls "
              "training every layer 'without fine tuning' and freezing the base 'with fine "
              "tuning'; both names are kept in the table.")
@@ -200,7 +206,7 @@ def transfer(exp: Experiment) -> None:
                                    (0.902, 0.900, 0.904)),
                                   (True, "frozen features, new head (report: 'fine tuning')",
                                    (0.882, 0.914, 0.855))):
-        model, weights = exp.pretrained("alexnet", len(data.classes), source="cifar10",
+        model, weights = exp.pretrained(arch, len(data.classes), source="cifar10",
                                         image_size=size)
         if frozen:
             models.freeze(model)
@@ -230,6 +236,13 @@ def grid_arguments(p) -> None:
                    help="numbers of FC layers in the grid (default: 1 2 3)")
 
 
+def transfer_arguments(p) -> None:
+    p.add_argument("--arch", choices=["alexnet", "efficientnet_lite0"], default="alexnet",
+                   help="the pretrained network (default: alexnet, the report's; "
+                        "efficientnet_lite0 with --weights efficientnet_lite0=imagenet: real "
+                        "ImageNet weights)")
+
+
 def width_arguments(p) -> None:
     p.add_argument("--width", type=int, default=None,
                    help="kernels added per conv layer (report: 100; 4 with --quick)")
@@ -243,7 +256,8 @@ SECTIONS = {
     "adadelta": Section(adadelta, "constant learning rate vs Adadelta", width_arguments),
     "batchnorm": Section(batchnorm, "with vs without BatchNorm", width_arguments),
     "final": Section(final, "the final network with the loss-threshold stop", width_arguments),
-    "transfer": Section(transfer, "AlexNet on ants/bees: all layers vs frozen features"),
+    "transfer": Section(transfer, "AlexNet on ants/bees: all layers vs frozen features",
+                        transfer_arguments),
 }
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ Grid sections run their cells through `tinycnn.sweep` (--jobs N in parallel proc
 otherwise ants/bees stands in and every table says so. ImageNet weights are used with
 ``--weights alexnet=alexnet.npz --weights resnet50=resnet50.npz`` (from
 ``python -m tinycnn.tools.export_torchvision``); otherwise substitutes pretrained by
-tinycnn on CIFAR-10 stand in, and every table says so.
+tinycnn on CIFAR-10 stand in, and every table says so. ``--arch efficientnet_lite0
+--weights efficientnet_lite0=imagenet`` runs the pretrained / freeze / augment / tencrop
+sections on real ImageNet weights of another network (every table names it).
 
     python examples/reports/report_003_caltech_alexnet.py --quick
     python examples/reports/report_003_caltech_alexnet.py scratch --jobs 2
@@ -106,7 +108,10 @@ def train_cell(exp: Experiment, lr: float, step_size: int, epochs: int, pretrain
         model, weights = exp.pretrained(arch, ncls, source="cifar10", image_size=size)
     else:
         model, weights = exp.to_device(models.get_model(arch, num_classes=ncls)), "none"
-    if freeze == "conv":
+    if freeze == "conv" and arch.startswith("efficientnet"):  # no FC layers but the head
+        models.freeze(model)
+        models.unfreeze(dict(model.named_modules())[models.head_name(model)])
+    elif freeze == "conv":
         models.freeze(model.features)
     elif freeze == "fc":  # every classifier layer but the new head
         models.freeze(model.classifier)
@@ -153,15 +158,17 @@ def configs(exp: Experiment, report: list[tuple[float, int, int]]) -> list[dict]
 
 def lr_step_grid(exp: Experiment, pretrained: bool, report) -> None:
     cells = configs(exp, report)
+    arch = backbone(exp) if pretrained else "alexnet"
     if pretrained:
-        prepare_sources(exp)
+        prepare_sources(exp, (arch,))
+        cells = [{**c, "arch": arch} for c in cells]
     rows = run_sweep(exp, pretrained_cell if pretrained else scratch_cell, cells)
     for row in rows:
         exp.add_row(row)
     plot.metric_grid({(r["lr"], r["step_size"]): r["test_acc"] for r in rows},
                      path=exp.path("lr_step_test_acc.png"), row_label="Learning rate",
                      col_label="Step size", value_label="Test accuracy",
-                     title=f"AlexNet {'pretrained' if pretrained else 'from scratch'}: "
+                     title=f"{arch} {'pretrained' if pretrained else 'from scratch'}: "
                            "test accuracy by learning rate and step size")
 
 
@@ -169,8 +176,9 @@ def scratch_cell(exp: Experiment, lr: float, step_size: int, epochs: int) -> dic
     return train_cell(exp, lr, step_size, epochs, pretrained=False)
 
 
-def pretrained_cell(exp: Experiment, lr: float, step_size: int, epochs: int) -> dict:
-    return train_cell(exp, lr, step_size, epochs, pretrained=True)
+def pretrained_cell(exp: Experiment, lr: float, step_size: int, epochs: int,
+                    arch: str = "alexnet") -> dict:
+    return train_cell(exp, lr, step_size, epochs, pretrained=True, arch=arch)
 
 
 def scratch(exp: Experiment) -> None:
@@ -179,6 +187,15 @@ def scratch(exp: Experiment) -> None:
 
 def pretrained(exp: Experiment) -> None:
     lr_step_grid(exp, pretrained=True, report=PRETRAINED)
+
+
+def backbone(exp: Experiment) -> str:
+    """--arch (alexnet, the report's, by default), with a note when it is another net."""
+    arch = getattr(exp.args, "arch", "alexnet")
+    if arch != "alexnet":
+        real = " with ImageNet weights" if exp.weights_for(arch) is not None else ""
+        exp.note(f"BACKBONE: {arch}{real} instead of the report's AlexNet")
+    return arch
 
 
 def prepare_sources(exp: Experiment, archs=("alexnet",)) -> None:
@@ -203,16 +220,22 @@ def variant_cell(exp: Experiment, variant: str, **config) -> dict:
 
 
 def freeze(exp: Experiment) -> None:
-    prepare_sources(exp)
-    base = {"lr": 0.01, "step_size": 10, "epochs": 30}
-    variants(exp, [{"variant": "freeze conv", "freeze": "conv", **base},
-                   {"variant": "freeze FC", "freeze": "fc", **base}],
-             {"freeze conv": (0.860, 0.856), "freeze FC": (0.491, 0.489)})
+    arch = backbone(exp)
+    prepare_sources(exp, (arch,))
+    base = {"lr": 0.01, "step_size": 10, "epochs": 30, "arch": arch}
+    cells = [{"variant": "freeze conv", "freeze": "conv", **base},
+             {"variant": "freeze FC", "freeze": "fc", **base}]
+    if arch.startswith("efficientnet"):
+        exp.note(f"{arch} has no FC layers but its head: only 'freeze conv' (everything but "
+                 "the new head) runs")
+        cells = cells[:1]
+    variants(exp, cells, {"freeze conv": (0.860, 0.856), "freeze FC": (0.491, 0.489)})
 
 
 def augment(exp: Experiment) -> None:
-    prepare_sources(exp)
-    base = {"lr": 0.01, "step_size": 10, "epochs": 30}
+    arch = backbone(exp)
+    prepare_sources(exp, (arch,))
+    base = {"lr": 0.01, "step_size": 10, "epochs": 30, "arch": arch}
     exp.note("ColorJitter(brightness=0.4, contrast=0.4, saturation=0.4) and rotation of up to "
              "20 degrees; the report gives no jitter strengths.")
     cells = [{"variant": "horizontal flip", "augment": "flip", **base},
@@ -226,9 +249,10 @@ def augment(exp: Experiment) -> None:
 
 
 def tencrop(exp: Experiment) -> None:
-    prepare_sources(exp)
+    arch = backbone(exp)
+    prepare_sources(exp, (arch,))
     variants(exp, [{"variant": "TenCrop", "lr": 0.01, "step_size": 10, "epochs": 30,
-                    "batch": 32, "tencrop": True}], {"TenCrop": (0.868, 0.872)})
+                    "batch": 32, "tencrop": True, "arch": arch}], {"TenCrop": (0.868, 0.872)})
 
 
 def resnet(exp: Experiment) -> None:
@@ -254,6 +278,13 @@ def grid_arguments(p) -> None:
                    help="every --lrs x --steps pair instead of the report's rows")
 
 
+def arch_arguments(p) -> None:
+    p.add_argument("--arch", choices=["alexnet", "efficientnet_lite0"], default="alexnet",
+                   help="the pretrained network (default: alexnet, the report's; "
+                        "efficientnet_lite0 with --weights efficientnet_lite0=imagenet: real "
+                        "ImageNet weights)")
+
+
 def resnet_arguments(p) -> None:
     p.add_argument("--resnet", default=None,
                    help="ResNet to compare (default resnet50; resnet18 with --quick)")
@@ -263,10 +294,12 @@ SECTIONS = {
     "scratch": Section(scratch, "AlexNet from scratch: lr x step grid",
                        (sweep_arguments, grid_arguments)),
     "pretrained": Section(pretrained, "pretrained AlexNet fine-tuned: lr x step grid",
-                          (sweep_arguments, grid_arguments)),
-    "freeze": Section(freeze, "freeze conv layers vs freeze FC layers", sweep_arguments),
-    "augment": Section(augment, "flip / colour jitter / rotation / all", sweep_arguments),
-    "tencrop": Section(tencrop, "TenCrop at test time", sweep_arguments),
+                          (sweep_arguments, grid_arguments, arch_arguments)),
+    "freeze": Section(freeze, "freeze conv layers vs freeze FC layers",
+                      (sweep_arguments, arch_arguments)),
+    "augment": Section(augment, "flip / colour jitter / rotation / all",
+                       (sweep_arguments, arch_arguments)),
+    "tencrop": Section(tencrop, "TenCrop at test time", (sweep_arguments, arch_arguments)),
     "resnet": Section(resnet, "ResNet-50 vs AlexNet", (sweep_arguments, resnet_arguments)),
 }
 

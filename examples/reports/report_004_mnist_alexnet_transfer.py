@@ -149,6 +149,8 @@ def transfer(exp: Experiment) -> None:
     ncls = len(data.classes)
     bs = exp.batch_size(16, quick=8)
     epochs = exp.epochs(10)
+    if arch.startswith("efficientnet") and real:
+        exp.note("BACKBONE: ImageNet EfficientNet-Lite0 instead of the report's ResNet")
     exp.note(f"Network: {arch} (the report says ResNet); images {size}x{size} (shorter side "
              f"{base}, centre crop; random-resized crop + flip for the augmented run); SGD lr "
              f"1e-3 momentum 0.9, {epochs} epochs, batch {bs} (PyTorch's transfer-learning "
@@ -166,7 +168,7 @@ def transfer(exp: Experiment) -> None:
         data.train.transform = data.val.transform = to_input(prep, T.CenterCrop(size))
         return exp.loader(data.train, bs), exp.loader(data.val, bs)
 
-    feature_layer = "avgpool"
+    feature_layer = "_avg_pooling" if arch.startswith("efficientnet") else "avgpool"
     maps: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     # (a) trained from zero
@@ -234,7 +236,9 @@ def transfer(exp: Experiment) -> None:
 def transfer_arguments(p) -> None:
     g = p.add_argument_group("transfer options")
     g.add_argument("--arch", default="resnet18",
-                   help="ResNet to transfer (resnet18, resnet34, resnet50; default resnet18)")
+                   help="network to transfer (resnet18, resnet34, resnet50; default resnet18; "
+                        "efficientnet_lite0 with --weights efficientnet_lite0=imagenet: real "
+                        "ImageNet weights)")
     g.add_argument("--image-size", type=int, default=64,
                    help="input size with substitute weights (default 64, 32 with --quick; "
                         "224 with --weights)")

@@ -76,3 +76,27 @@ def test_batchnorm_kernels_numba_equal_reference():
 
     for shape in ((4, 3, 10), (5, 2, 1)):
         check_batchnorm_kernels(cpu, shape)
+
+
+def test_side_by_side_starts_equal_and_takes_the_same_steps():
+    """benchmarks.side_by_side: the PyTorch twin gets tinycnn's initial weights, and
+    without dropout three SGD-momentum steps on the same batches agree to rounding."""
+    from benchmarks.nets import to_torch
+    from benchmarks.side_by_side import Config, Side, copy_weights
+
+    tinycnn.manual_seed(0)
+    tiny = tinycnn.models.grid_cnn(2, 2, width=4, fc_width=8)
+    twin = to_torch(tiny)
+    copy_weights(tiny, twin)
+    cfg = Config("test", lambda: tiny, "sgd", 0.05, 8, momentum=0.9)
+    sides = [Side("tinycnn", tiny, cfg), Side("pytorch", twin, cfg)]
+    gen = np.random.default_rng(0)
+    x = gen.normal(size=(24, 3, 32, 32)).astype(np.float32)
+    y = gen.integers(0, 10, 24)
+    before, _ = sides[0].evaluate(x, y)
+    for i in range(0, 24, 8):
+        (a, _), (b, _) = (s.train_step(x[i:i + 8], y[i:i + 8], 0.05) for s in sides)
+        assert abs(a - b) < 1e-5
+    (la, aa), (lb, ab) = (s.evaluate(x, y) for s in sides)
+    assert abs(la - lb) < 1e-5 and aa == ab
+    assert abs(la - before) > 1e-3  # the steps moved both nets, alike

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -73,7 +74,9 @@ def data_cache(tmp_path_factory) -> Path:
 
 
 def run_script(script: str, out: Path, cache: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, TINYCNN_DATA_CACHE=str(cache), MPLBACKEND="Agg", PYTHONPATH=str(ROOT),
+    env = dict(os.environ, TINYCNN_DATA_CACHE=str(cache), MPLBACKEND="Agg",
+               # this checkout's tinycnn, not an installed one
+               PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
                # one thread per process: OpenMP pools busy-wait on 2 shared cores
                OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     data = [] if SHARED_DATA.is_dir() or "--data-root" in args else ["--data-root", "generated"]
@@ -101,7 +104,15 @@ def test_quick_run_writes_every_table_and_figure(script, tmp_path, data_cache):
         assert "SUBSTITUTE" in md or "generated look-alike data" in md, section
     combined = (tmp_path / "results.md").read_text()
     assert all(f": {s}\n" in combined for s in sections)
-    assert (tmp_path / "run.json").is_file()
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["finished"] and record["sections"] == sections
+    assert set(record) >= {"command", "date", "machine", "commit", "data", "weights"}
+    if SHARED_DATA.is_dir():  # every data file with its checksum
+        assert record["data"] and all(len(f.get("md5", f.get("md5_of_files"))) == 32
+                                      for f in record["data"].values())
+    for section in SUBSTITUTED.get(script, ()):
+        if section in ("transfer", "frozen", "knn", "finetune", "pretrained"):
+            assert record["weights"], "substitute weights used but not recorded"
 
 
 def test_generated_data_only_when_asked(tmp_path, data_cache):
@@ -285,3 +296,69 @@ def test_build_cifar100_train_writes_the_official_layout(tmp_path):
     done = subprocess.run([sys.executable, script, str(bins), str(tmp_path / "o2"), "--shared",
                            str(shared)], capture_output=True, text=True, env=env)
     assert done.returncode != 0 and "expected 100" in done.stderr
+
+
+# --------------------------------------------------------------------------- --resume
+
+
+def _two_trainings(exp):
+    """A section with two trainings on generated CIFAR-10 look-alikes: the first with a
+    scheduler, the second with callbacks that have state (EarlyStopping restoring the best
+    weights, a per-step learning-rate decay)."""
+    from tinycnn import models, nn, optim
+    from tinycnn.train import EarlyStopping, LRSchedulerCallback
+
+    data = exp.cifar10()
+    data.train.transform = data.val.transform = ex.to_input(models.CIFAR10)
+    for i, label in enumerate(["plain", "with callbacks"]):
+        model = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(3072, 10))
+        opt = optim.SGD(model.parameters(), lr=1e-5, momentum=0.9)
+        sched = optim.lr_scheduler.StepLR(opt, 1, 0.7) if i == 0 else None
+        callbacks = [] if i == 0 else [
+            EarlyStopping("val_acc", patience=5, restore_best_weights=True),
+            LRSchedulerCallback(optim.lr_scheduler.StepLR(opt, 1, 0.95), interval="step")]
+        run = exp.fit(model, opt, exp.loader(data.train, 32, shuffle=True),
+                      exp.loader(data.val, 64), exp.epochs(3), scheduler=sched,
+                      callbacks=callbacks, label=label)
+        row = ex.history_row(run.history, model=label)
+        row.pop("train_time_s")
+        exp.add_row(row)
+        np.save(exp.path(f"weights_{i}.npy"), model[2].weight.detach().numpy())
+
+
+@pytest.mark.parametrize("stop_at", [2, 5])  # during the first / the second training
+def test_resume_goes_on_as_if_never_interrupted(tmp_path, monkeypatch, stop_at):
+    """Bit for bit. With several BLAS threads OpenBLAS may split a product differently
+    from run to run (two uninterrupted runs then differ in the last bit): one thread here."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="blas"):
+        _interrupt_and_resume(tmp_path, monkeypatch, stop_at)
+
+
+def _interrupt_and_resume(tmp_path, monkeypatch, stop_at):
+    from tinycnn.train import Trainer
+
+    sections = {"two": ex.Section(_two_trainings, "two trainings")}
+    argv = ["two", "--data-root", "generated", "--no-progress", "--checkpoint-every", "0"]
+    ex.main("resume test", sections, [*argv, "--out", str(tmp_path / "whole")], report="999")
+
+    calls, train_epoch = [0], Trainer.train_epoch
+
+    def interrupted(self, loader):
+        calls[0] += 1
+        if calls[0] == stop_at:
+            raise KeyboardInterrupt  # killed in the middle of an epoch
+        return train_epoch(self, loader)
+
+    monkeypatch.setattr(Trainer, "train_epoch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ex.main("resume test", sections, [*argv, "--out", str(tmp_path / "cut")], report="999")
+    assert not (tmp_path / "cut" / "two" / "weights_1.npy").exists()
+    calls[0] = -100  # no more interruptions
+    ex.main("resume test", sections, [*argv, "--out", str(tmp_path / "cut"), "--resume"],
+            report="999")
+    assert calls[0] == -100 + 7 - stop_at  # only the epochs not checkpointed ran again
+    for name in ("results.csv", "weights_0.npy", "weights_1.npy"):
+        whole, cut = (tmp_path / d / "two" / name for d in ("whole", "cut"))
+        assert whole.read_bytes() == cut.read_bytes(), name

@@ -102,6 +102,17 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self._best_state is not None:
             trainer.model.load_state_dict(self._best_state)
 
+    def state_dict(self) -> dict[str, Any]:
+        """The best value and epoch, the epochs waited and the best weights (checkpoints
+        keep it, so a resumed run stops and restores as an uninterrupted one)."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "stopped_epoch": self.stopped_epoch, "best_state": self._best_state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.best_epoch = state["best"], state["best_epoch"]
+        self.wait, self.stopped_epoch = int(state["wait"]), state["stopped_epoch"]
+        self._best_state = state["best_state"]
+
 
 class LossThreshold(Callback):
     """Stop once ``monitor`` falls to ``value`` or below (report 002 stops at 0.005).
@@ -127,6 +138,12 @@ class LossThreshold(Callback):
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
         if not self.per_batch:
             self._check(trainer, epoch, _monitored(logs, self.monitor, "LossThreshold"))
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"stopped_epoch": self.stopped_epoch}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.stopped_epoch = state["stopped_epoch"]
 
 
 class ModelCheckpoint(Callback):
@@ -194,6 +211,13 @@ class LRSchedulerCallback(Callback):
     def on_batch_end(self, trainer: Any, step: int, logs: dict[str, Any]) -> None:
         if self.interval == "step":
             self.scheduler.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's state (for checkpoints of a run that steps it here)."""
+        return self.scheduler.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.scheduler.load_state_dict(state)
 
     def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
         if self.interval != "epoch":
