@@ -563,7 +563,23 @@ class PolynomialLR(LRScheduler):
         return [lr * decay for lr in self._current()]
 
 
-class ChainedScheduler(LRScheduler):
+class _Composite(LRScheduler):
+    """A scheduler made of others (``self._schedulers``): its state holds theirs."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """Its own counters and each scheduler's state (under ``"_schedulers"``)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        for sched, sub in zip(self._schedulers, state.pop("_schedulers")):
+            sched.load_state_dict(sub)
+        self.__dict__.update(state)
+
+
+class ChainedScheduler(_Composite):
     """Step several schedulers of one optimizer together: each multiplies in its own
     change (a warm-up ``ConstantLR`` with an ``ExponentialLR``, say)."""
 
@@ -587,19 +603,9 @@ class ChainedScheduler(LRScheduler):
             sched.step()
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
 
-    def state_dict(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        for sched, sub in zip(self._schedulers, state.pop("_schedulers")):
-            sched.load_state_dict(sub)
-        self.__dict__.update(state)
 
 
-class SequentialLR(LRScheduler):
+class SequentialLR(_Composite):
     """Run ``schedulers`` one after the other: the first until epoch ``milestones[0]``, the
     next from there (starting over from the initial rates), and so on. The usual warm-up:
     ``SequentialLR(opt, [LinearLR(opt, 0.1, total_iters=5), CosineAnnealingLR(opt, 95)],
@@ -645,17 +651,6 @@ class SequentialLR(LRScheduler):
             sched.step()
         self._last_lr = sched.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        """Its own counters and each scheduler's state (under ``"_schedulers"``)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        for sched, sub in zip(self._schedulers, state.pop("_schedulers")):
-            sched.load_state_dict(sub)
-        self.__dict__.update(state)
 
 
 __all__ = ["CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR", "LRScheduler",
