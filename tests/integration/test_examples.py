@@ -36,9 +36,10 @@ SCRIPTS = {
         ["dediosnet1/dediosnet1_convergence.png", "dediosnet2/dediosnet2_convergence.png",
          "transfer/transfer_convergence.png"]),
     "report_001_cifar10_keras_transfer.py": (
-        ["cnn49k", "densenet", "frozen", "knn", "finetune"],
+        ["cnn49k", "densenet", "frozen", "knn", "finetune", "convfc"],
         ["cnn49k/cnn49k_curves.png", "densenet/densenet_curves.png",
-         "frozen/frozen_20_curves.png", "knn/knn_40.png", "finetune/finetune_curves.png"]),
+         "frozen/frozen_20_curves.png", "knn/knn_40.png", "finetune/finetune_curves.png",
+         "convfc/convfc_40_curves.png"]),
     "report_002_cifar10_design_study.py": (
         ["grid", "activations", "momentum", "adadelta", "batchnorm", "final", "transfer"],
         ["grid/grid_accuracy.png", "grid/grid_time.png", "activations/activations.png",
@@ -60,7 +61,7 @@ SCRIPTS = {
 # no Caltech-101, no Alien vs Predator, no CIFAR-100 training set)
 SUBSTITUTED = {
     "report_000_dediosnet_cifar100.py": ["transfer"],
-    "report_001_cifar10_keras_transfer.py": ["frozen", "knn", "finetune"],
+    "report_001_cifar10_keras_transfer.py": ["frozen", "knn", "finetune", "convfc"],
     "report_002_cifar10_design_study.py": ["transfer"],
     "report_003_caltech_alexnet.py": SCRIPTS["report_003_caltech_alexnet.py"][0],
     "report_004_mnist_alexnet_transfer.py": ["transfer"],
@@ -111,7 +112,7 @@ def test_quick_run_writes_every_table_and_figure(script, tmp_path, data_cache):
         assert record["data"] and all(len(f.get("md5", f.get("md5_of_files"))) == 32
                                       for f in record["data"].values())
     for section in SUBSTITUTED.get(script, ()):
-        if section in ("transfer", "frozen", "knn", "finetune", "pretrained"):
+        if section in ("transfer", "frozen", "knn", "finetune", "convfc", "pretrained"):
             assert record["weights"], "substitute weights used but not recorded"
 
 
