@@ -44,6 +44,21 @@ def test_worker_takes_the_batch_size():
     assert worker("torch", "lenet5", "infer", "--steps", "1", "--warmup", "0")["batch"] == 64
 
 
+def test_training_flops_are_three_forwards_even_with_depthwise_layers():
+    """PyTorch's counter counts a depthwise backward `groups` times over; ours does not."""
+    import torch
+
+    from benchmarks.nets import NETS
+    from benchmarks.worker import _torch_flops
+
+    net = "alexnet_reduced"
+    h, w = NETS[net].shape[1:]
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 3, padding=1, groups=3), torch.nn.Flatten())
+    infer = _torch_flops(torch, model, net, "infer", "cpu", batch=2)
+    assert infer == 2 * 2 * 3 * 9 * h * w  # 2 images, 2 FLOPs per multiply-add
+    assert _torch_flops(torch, model, net, "train", "cpu", batch=2) == 3 * infer
+
+
 @pytest.mark.cuda
 def test_worker_on_the_gpu_measures_and_profiles():
     r = worker("tinycnn", "lenet5", "train", "--steps", "2", "--warmup", "1", "--device", "cuda")
