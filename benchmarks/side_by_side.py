@@ -42,6 +42,7 @@ class Config:
     lr: float
     batch: int
     momentum: float = 0.0
+    weight_decay: float = 0.0
     keras_decay: float = 0.0  # lr / (1 + decay * step), Keras' "decay" argument
 
 
@@ -57,6 +58,11 @@ def _configs() -> dict[str, Config]:
                           "epochs, 56.86 %)", lambda: models.grid_cnn(5, 3, width=100,
                                                                      fc_width=100),
                           "sgd", 1e-3, 10, momentum=0.9),
+        "vgg16_cifar": Config("report 001's VGG-16 for CIFAR (BatchNorm and dropout after "
+                              "every conv), with the recipe of tinycnn's substitute source: "
+                              "SGD lr 0.01 momentum 0.9 weight decay 5e-4, batch 128 (no "
+                              "augmentation or schedule here)", models.vgg16_cifar,
+                              "sgd", 1e-2, 128, momentum=0.9, weight_decay=5e-4),
     }
 
 
@@ -93,7 +99,8 @@ class Side:
         if cfg.optimizer == "adam":
             self.opt = optim.Adam(model.parameters(), lr=cfg.lr)
         else:
-            self.opt = optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum)
+            self.opt = optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                                 weight_decay=cfg.weight_decay)
 
     def _forward_loss(self, x: np.ndarray, y: np.ndarray) -> tuple[Any, Any]:
         if self.name == "tinycnn":
