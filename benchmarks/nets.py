@@ -75,8 +75,8 @@ def to_torch(m: Any) -> Any:
                          padding_mode=m.padding_mode)
     if kind == "Linear":
         return nn.Linear(m.in_features, m.out_features, bias=m.bias is not None)
-    if kind == "BatchNorm2d":
-        return nn.BatchNorm2d(m.num_features, m.eps, m.momentum, m.affine,
+    if kind in ("BatchNorm1d", "BatchNorm2d"):
+        return getattr(nn, kind)(m.num_features, m.eps, m.momentum, m.affine,
                               m.track_running_stats)
     if kind == "MaxPool2d":
         return nn.MaxPool2d(m.kernel_size, m.stride, m.padding, m.dilation,

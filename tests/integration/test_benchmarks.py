@@ -93,17 +93,23 @@ def test_batchnorm_kernels_numba_equal_reference():
         check_batchnorm_kernels(cpu, shape)
 
 
-def test_side_by_side_starts_equal_and_takes_the_same_steps():
+@pytest.mark.parametrize("net", ["grid", "batchnorm1d"])
+def test_side_by_side_starts_equal_and_takes_the_same_steps(net):
     """benchmarks.side_by_side: the PyTorch twin gets tinycnn's initial weights, and
     without dropout three SGD-momentum steps on the same batches agree to rounding."""
     from benchmarks.nets import to_torch
     from benchmarks.side_by_side import Config, Side, copy_weights
 
+    nn = tinycnn.nn
     tinycnn.manual_seed(0)
-    tiny = tinycnn.models.grid_cnn(2, 2, width=4, fc_width=8)
+    tiny = (tinycnn.models.grid_cnn(2, 2, width=4, fc_width=8) if net == "grid" else
+            nn.Sequential(nn.Conv2d(3, 4, 3, stride=4), nn.ReLU(), nn.BatchNorm2d(4),
+                          nn.Flatten(), nn.Linear(4 * 8 * 8, 8), nn.ReLU(), nn.BatchNorm1d(8),
+                          nn.Linear(8, 10)))
     twin = to_torch(tiny)
     copy_weights(tiny, twin)
-    cfg = Config("test", lambda: tiny, "sgd", 0.05, 8, momentum=0.9)
+    cfg = Config("test", lambda: tiny, "sgd", 0.05, 8, momentum=0.9,
+                 weight_decay=0.0 if net == "grid" else 5e-3)
     sides = [Side("tinycnn", tiny, cfg), Side("pytorch", twin, cfg)]
     gen = np.random.default_rng(0)
     x = gen.normal(size=(24, 3, 32, 32)).astype(np.float32)
